@@ -1,0 +1,5 @@
+"""Character-level normalisation: rules kept as data, and OpenCC script conversion."""
+from .convert import ConfigError, ScriptConverter
+from .normaliser import Normalise
+
+__all__ = ["ConfigError", "Normalise", "ScriptConverter"]
