@@ -1,0 +1,84 @@
+"""Turn a repair plan into edits on the document, each labelled with its rule.
+
+The plan is the final order of the kept blocks, the seam before each one (or a
+paragraph break), and the rule that removed each dropped block.  Rendering
+walks the original text between consecutive blocks that stay in place: each
+removed block becomes a deletion with its rule, a moved run becomes an
+insertion where it now belongs and a deletion where it was, and the
+separator that is left becomes ``\\n`` (a paragraph break) or nothing (a seam).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..document import Document
+from .blocks import Block
+from .seams import Seam
+
+STAGE = "repair"
+LAYOUT = "paragraph_break"
+MOVED = "displaced_continuation"
+
+
+@dataclass
+class Placed:
+    """A kept block in its final place; ``seam`` joins it to the block before, else a new paragraph."""
+
+    block: int
+    seam: Seam | None
+
+
+def render(doc: Document, blocks: list[Block], final: list[Placed], removed: dict[int, str]) -> None:
+    """Apply the plan to ``doc`` as edits (see module docstring)."""
+    order = [p.block for p in final]
+    position = {b: n for n, b in enumerate(order)}
+    moved = _moved(order)
+    base = [b for b in order if b not in moved]
+    placed = {p.block: p for p in final}
+    plan: list[tuple[int, int, str, str, str]] = []  # (start, end, after, rule, note) on the original text
+    cursor, previous = 0, -1
+    for current in base + [len(blocks)]:
+        for i in range(previous + 1, current):
+            if i not in placed or i in moved:
+                plan.append((cursor, blocks[i].end, "", MOVED if i in moved else removed.get(i, "removed"),
+                             "moved back" if i in moved else ""))
+                cursor = blocks[i].end
+        if current == len(blocks):
+            plan.append((cursor, len(doc.text), "", LAYOUT, ""))
+            break
+        start = blocks[current].start
+        here = placed[current]
+        if previous < 0:
+            plan.append((cursor, start, "", LAYOUT, ""))
+        else:
+            inserted = order[position[previous] + 1:position[current]]
+            text = "".join(_joint(placed[b]) + blocks[b].text[_drop(placed[b]):] for b in inserted)
+            seams = [placed[b].seam for b in inserted] + [here.seam]
+            rule = MOVED if inserted else (here.seam.rule if here.seam else LAYOUT)
+            note = "; ".join(s.evidence for s in seams if s and s.evidence)
+            plan.append((cursor, start + _drop(here), text + _joint(here), rule, note))
+        cursor, previous = blocks[current].end, current
+    delta = 0
+    for start, end, after, rule, note in plan:
+        before = doc.text[start + delta:end + delta]
+        if before != after:
+            doc.replace(start + delta, end + delta, after, stage=STAGE, rule=rule, note=note)
+            delta += len(after) - len(before)
+
+
+def _joint(p: Placed) -> str:
+    return "" if p.seam else "\n"
+
+
+def _drop(p: Placed) -> int:
+    return p.seam.drop if p.seam else 0
+
+
+def _moved(order: list[int]) -> set[int]:
+    """Blocks placed before a block that came earlier in the original: they were moved back."""
+    moved, smallest = set(), None
+    for b in reversed(order):
+        if smallest is not None and b > smallest:
+            moved.add(b)
+        smallest = b if smallest is None else min(smallest, b)
+    return moved

@@ -1,0 +1,307 @@
+"""The ``repair`` stage: rebuild paragraphs from a document broken by page layout.
+
+In order: cut the text into blocks; drop page furniture and repeated runs of
+blocks; join hard wraps and seams with strong evidence; move displaced
+continuations back; join the remaining seams with weak evidence; drop repeated
+paragraphs; flag fragments.  Never join across a heading.
+
+>>> from newsclean.document import Document
+>>> doc = Document(id="a", text="临颍县\\n\\n通过支部建在产业链上，实\\n\\n— 3 —\\n\\n行管理联动。")
+>>> Repair.from_rules().process(doc).text
+'临颍县\\n通过支部建在产业链上，实行管理联动。'
+>>> [(e.rule, e.before) for e in doc.edits]
+[('paragraph_break', '\\n\\n'), ('page_number', '\\n\\n— 3 —'), ('page_break', '\\n\\n')]
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..document import Document
+from .blocks import Block, split_blocks
+from .lexicon import word_count
+from .render import Placed, render
+from .rules import RepairRules
+from .seams import Seam, SeamJudge
+
+STAGE = "repair"
+ORPHAN_MODES = ("keep", "flag", "drop")
+#: A repeated run must hold this many characters to be dropped (short lines repeat legitimately).
+MIN_REPEAT_CHARS = 20
+#: A word across the seam must be this common to join a heading-shaped block or to move a
+#: displaced continuation (a rare word spans two unrelated blocks by chance).
+COMMON_WORD = 1000
+#: How many paragraphs after a displaced run to look for the rest of the sentence it interrupted.
+RUN_LOOKAHEAD = 4
+
+
+@dataclass
+class Paragraph:
+    """Blocks that form one paragraph, and the seam before each block after the first."""
+
+    blocks: list[int]
+    seams: list[Seam] = field(default_factory=list)
+
+    def extend(self, other: "Paragraph", seam: Seam) -> None:
+        self.blocks += other.blocks
+        self.seams += [seam] + other.seams
+
+
+class Repair:
+    """Repair one document at a time (pure: the same document always gives the same result)."""
+
+    name = STAGE
+
+    def __init__(self, rules: RepairRules, orphans: str = "flag"):
+        if orphans not in ORPHAN_MODES:
+            raise ValueError(f"orphans must be one of {ORPHAN_MODES}, not {orphans!r}")
+        self.rules = rules
+        self.judge = SeamJudge(rules)
+        self.orphans = orphans
+
+    @classmethod
+    def from_rules(cls, user_dir: Path | str | None = None, replace_bundled: bool = False,
+                   orphans: str = "flag") -> "Repair":
+        return cls(RepairRules.load(user_dir, replace_bundled), orphans)
+
+    def process(self, doc: Document) -> Document:
+        blocks = self._classify(split_blocks(doc.text))
+        removed = {i: b.rule for i, b in enumerate(blocks) if b.kind == "furniture"}
+        removed.update(self._repeated_runs(blocks, removed))
+        kept = [i for i in range(len(blocks)) if i not in removed]
+        texts = [b.text for b in blocks]
+        width = _wrap_width([blocks[i] for i in kept])
+        full = {i for i in kept if width and blocks[i].width >= width - 2}
+        wrapped = {i for before, i in zip(kept, kept[1:]) if before in full and not blocks[i].blank_before}
+        heading = [i not in full and i not in wrapped and self.judge.heading_shaped(t)
+                   for i, t in enumerate(texts)]
+        paragraphs = self._join_strong(blocks, kept, width, heading)
+        paragraphs = self._reattach(paragraphs, texts, heading)
+        paragraphs = self._join_weak(paragraphs, texts, heading)
+        for index in self._repeated_paragraphs(paragraphs, blocks):
+            for b in paragraphs[index].blocks:
+                removed[b] = "repeated_block"
+        paragraphs = [p for p in paragraphs if p.blocks[0] not in removed]
+        fragments = self._fragments(paragraphs, texts, heading)
+        if self.orphans == "drop":
+            for index, _ in fragments:
+                for b in paragraphs[index].blocks:
+                    removed[b] = "orphan_fragment"
+            paragraphs = [p for p in paragraphs if p.blocks[0] not in removed]
+            fragments = []
+        final = [Placed(b, p.seams[k - 1] if k else None) for p in paragraphs for k, b in enumerate(p.blocks)]
+        render(doc, blocks, final, removed)
+        if self.orphans == "flag":
+            for index, kind in fragments:
+                doc.flag(kind, index)
+        return doc
+
+    # -- blocks -------------------------------------------------------------------------
+
+    def _classify(self, blocks: list[Block]) -> list[Block]:
+        """Mark furniture; split jump lines glued to a block's edge into blocks of their own."""
+        out: list[Block] = []
+        for block in blocks:
+            out.extend(self._split_edges(block))
+        for block in out:
+            if block.kind == "text":
+                rule = self.rules.furniture(block.text)
+                if rule:
+                    block.kind, block.rule = "furniture", rule
+        return out
+
+    def _split_edges(self, block: Block) -> list[Block]:
+        for rule_id, pattern in self.rules.furniture_edges:
+            for match in pattern.finditer(block.text, timeout=1.0):
+                if match.start() == 0 and match.end() < len(block.text):
+                    cut = match.end()
+                elif match.end() == len(block.text) and match.start() > 0:
+                    cut = match.start()
+                else:
+                    continue
+                head = Block(block.start, block.start + cut, block.text[:cut], block.blank_before,
+                             block.indented, block.width - (len(block.text) - cut))
+                tail = Block(block.start + cut, block.end, block.text[cut:], False, False, len(block.text) - cut)
+                (head if match.start() == 0 else tail).kind = "furniture"
+                (head if match.start() == 0 else tail).rule = rule_id
+                return [head, tail]
+        return [block]
+
+    def _repeated_runs(self, blocks: list[Block], removed: dict[int, str]) -> dict[int, str]:
+        """Later copies of runs of blocks that appeared before (a block fetched twice)."""
+        kept = [i for i in range(len(blocks)) if i not in removed]
+        seen: dict[str, list[int]] = {}
+        dropped: dict[int, str] = {}
+        k = 0
+        while k < len(kept):
+            best = 0
+            for j in seen.get(blocks[kept[k]].text, []):
+                length = 0
+                while (k + length < len(kept) and j + length < k
+                       and blocks[kept[j + length]].text == blocks[kept[k + length]].text):
+                    length += 1
+                best = max(best, length)
+            chars = sum(len(blocks[kept[k + n]].text) for n in range(best))
+            if best and chars >= MIN_REPEAT_CHARS:
+                for n in range(best):
+                    dropped[kept[k + n]] = "repeated_block"
+                k += best
+                continue
+            seen.setdefault(blocks[kept[k]].text, []).append(k)
+            k += 1
+        return dropped
+
+    # -- seams --------------------------------------------------------------------------
+
+    def _join_strong(self, blocks: list[Block], kept: list[int], width: int | None,
+                     heading: list[bool]) -> list[Paragraph]:
+        """Paragraphs from hard wraps and from seams with strong evidence."""
+        paragraphs: list[Paragraph] = []
+        for position, i in enumerate(kept):
+            seam = None
+            if paragraphs:
+                j = paragraphs[-1].blocks[-1]
+                seam = self._wrap(blocks[j], blocks[i], width) or self._strong(
+                    blocks[j].text, blocks[i].text, position == 1, heading[j] or heading[i])
+            if seam:
+                paragraphs[-1].extend(Paragraph([i]), seam)
+            else:
+                paragraphs.append(Paragraph([i]))
+        return paragraphs
+
+    def _wrap(self, left: Block, right: Block, width: int | None) -> Seam | None:
+        """A full line continued on the next line, in a document cut at a fixed width."""
+        if width and left.width >= width - 2 and not right.blank_before and not right.indented \
+                and len(left.text) > 1:
+            return Seam("hard_wrap", 0, f"line of {left.width} characters in a text wrapped at {width}")
+        return None
+
+    def _strong(self, left: str, right: str, left_is_title: bool, heading: bool) -> Seam | None:
+        """Strong evidence, held back where a title or heading is involved: no title is
+        joined, and a heading only on evidence a heading cannot give by chance."""
+        seam = self.judge.strong(left, right)
+        if not seam or left_is_title:
+            return None
+        if heading:
+            word = seam.evidence.removeprefix("word ")
+            if seam.rule != "page_break" or (word != seam.evidence and word_count(word) < COMMON_WORD):
+                return None
+        return seam
+
+    def _reattach(self, paragraphs: list[Paragraph], texts: list[str], heading: list[bool]) -> list[Paragraph]:
+        """Move each displaced continuation back to the paragraph it was cut from."""
+        e = 1
+        while e < len(paragraphs) - 2:
+            last = paragraphs[e].blocks[-1]
+            end = texts[last]
+            if self.judge.closed(end) or heading[last]:
+                e += 1
+                continue
+            for s in range(e + 2, len(paragraphs)):
+                first = texts[paragraphs[s].blocks[0]]
+                previous = paragraphs[s - 1].blocks[-1]
+                seam = self.judge.strong(end, first)
+                if not seam or not _decisive(seam) or heading[paragraphs[s].blocks[0]] \
+                        or not self._stranded(texts[previous], first, heading[previous]):
+                    continue
+                stop, resume = self._run_end(paragraphs, texts, s, heading)
+                run = paragraphs[s:stop]
+                del paragraphs[s:stop]
+                if resume:
+                    paragraphs[s - 1].extend(paragraphs.pop(s), resume)
+                paragraphs[e].extend(run[0], Seam(seam.rule, seam.drop, f"moved back: {seam.evidence}"))
+                paragraphs[e + 1:e + 1] = run[1:]
+                break
+            e += 1
+        return paragraphs
+
+    def _stranded(self, before: str, first: str, before_is_heading: bool) -> bool:
+        """``first`` does not continue the paragraph it now follows."""
+        return bool(self.judge.closed(before)) or before_is_heading or not self.judge.strong(before, first)
+
+    def _run_end(self, paragraphs: list[Paragraph], texts: list[str], s: int,
+                 heading: list[bool]) -> tuple[int, Seam | None]:
+        """Where a displaced run starting at paragraph ``s`` ends, and the seam where the
+        sentence it interrupted (if it interrupted one) resumes."""
+        last = paragraphs[s - 1].blocks[-1]
+        before = texts[last]
+        if self.judge.closed(before) or heading[last]:
+            return s + 1, None
+        for j in range(s + 1, min(s + 1 + RUN_LOOKAHEAD, len(paragraphs))):
+            seam = self.judge.strong(before, texts[paragraphs[j].blocks[0]])
+            if seam:
+                return j, Seam(seam.rule, seam.drop, f"resumes after a displaced run: {seam.evidence}")
+        return s + 1, None
+
+    def _join_weak(self, paragraphs: list[Paragraph], texts: list[str], heading: list[bool]) -> list[Paragraph]:
+        out: list[Paragraph] = []
+        for n, paragraph in enumerate(paragraphs):
+            left, right = (out[-1].blocks[-1], paragraph.blocks[0]) if out else (0, 0)
+            if out and n > 1 and not heading[left] and not heading[right]:
+                seam = self.judge.weak(texts[left], texts[right])
+                if seam:
+                    out[-1].extend(paragraph, seam)
+                    continue
+            out.append(paragraph)
+        return out
+
+    # -- paragraphs ---------------------------------------------------------------------
+
+    def _repeated_paragraphs(self, paragraphs: list[Paragraph], blocks: list[Block]) -> list[int]:
+        """Paragraphs that repeat an earlier one word for word (copies cut differently into lines)."""
+        seen: set[str] = set()
+        repeats = []
+        for index, paragraph in enumerate(paragraphs):
+            text = _paragraph_text(paragraph, blocks)
+            if len(text) >= MIN_REPEAT_CHARS and text in seen:
+                repeats.append(index)
+            seen.add(text)
+        return repeats
+
+    def _fragments(self, paragraphs: list[Paragraph], texts: list[str],
+                   heading: list[bool]) -> list[tuple[int, str]]:
+        """Paragraphs that start or stop mid-sentence with nothing left to attach to."""
+        found = []
+        for index, paragraph in enumerate(paragraphs):
+            first, last = texts[paragraph.blocks[0]], texts[paragraph.blocks[-1]]
+            if index > 0 and not self.judge.starts_sentence(first):
+                found.append((index, "truncated_start"))
+            if not self.judge.closed(last) and not (heading[paragraph.blocks[-1]] and len(paragraph.blocks) == 1) \
+                    and not last.endswith(("：", ":")):
+                found.append((index, "truncated_end"))
+        return found
+
+
+def _decisive(seam: Seam) -> bool:
+    """Evidence strong enough to move text across the document: punctuation, quotes and
+    enumerations, or a common word; not a repeated character, which recurs by chance."""
+    if seam.drop:
+        return False
+    word = seam.evidence.removeprefix("word ")
+    return word == seam.evidence or word_count(word) >= COMMON_WORD
+
+
+def _paragraph_text(paragraph: Paragraph, blocks: list[Block]) -> str:
+    parts = [blocks[paragraph.blocks[0]].text]
+    for seam, b in zip(paragraph.seams, paragraph.blocks[1:]):
+        parts.append(blocks[b].text[seam.drop:])
+    return "".join(parts)
+
+
+def _wrap_width(blocks: list[Block]) -> int | None:
+    """The fixed width a document was cut at, if its lines show one.
+
+    Most lines of a hard-wrapped text have the same length (give or take the
+    characters normalisation removed); the last line of each paragraph is shorter.
+    """
+    widths = Counter(b.width for b in blocks if b.width >= 8)
+    lines = sum(widths.values())
+    if lines < 3:
+        return None
+    best, best_near = None, 0
+    for width, count in widths.items():
+        near = count + widths.get(width - 1, 0) + widths.get(width - 2, 0)
+        if count >= 3 and near >= 0.5 * lines and near > best_near:
+            best, best_near = width, near
+    return best

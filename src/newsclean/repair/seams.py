@@ -1,0 +1,163 @@
+"""Decide whether a sentence runs across the seam between two blocks, and on what evidence.
+
+Evidence is graded.  *Strong* evidence joins two blocks wherever they are, so
+it also finds displaced continuations: a dictionary word running across the
+seam (``领导干`` / ``部要``), a page break that repeated a character (``带`` /
+``带动``), a block that cannot open a sentence (``，`` ``的`` ``了``), a quote
+or bracket left open on one side and closed on the other (``创办“微`` /
+``党建”特色``), or an enumeration that goes on (``“5”是…`` / ``“6”是…``).
+*Weak* evidence (a long block that stops mid-sentence) joins only neighbours.
+
+>>> judge = SeamJudge(RepairRules.load())
+>>> judge.strong("提升干部能力的主战场，领导干", "部要坚持民主集中制。")
+Seam(rule='page_break', drop=0, evidence='word 干部')
+>>> judge.strong("依托村党群服务中心建成投用电商扶贫服务站，带", "带动600余户群众增加收入。")
+Seam(rule='page_break_repeated_char', drop=1, evidence='repeated 带, word 带动')
+>>> judge.strong("全面提升为民服务水平，天", "天为群众办实事。")  # 天天 is a real word: keep both
+Seam(rule='page_break', drop=0, evidence='word 天天')
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+
+from .lexicon import spanning_word
+from .rules import RepairRules
+
+PAIRS = {"“": "”", "「": "」", "『": "』", "（": "）", "(": ")", "《": "》", "【": "】"}
+CLOSERS = {v: k for k, v in PAIRS.items()}
+MARKUP = "*#_|~ "
+CHINESE_NUMERALS = {c: i for i, c in enumerate("零一二三四五六七八九十", start=0)}
+ENUMERATION = regex.compile(
+    r"“(?<n>\d{1,2})”是|(?<n>[一二三四五六七八九十]{1,3})是|(?<n>\d{1,2})[、.．]"
+    r"|[（(](?<n>\d{1,2}|[一二三四五六七八九十]{1,3})[)）]|第(?<n>[一二三四五六七八九十]{1,3})[，、是]")
+
+
+@dataclass(frozen=True)
+class Seam:
+    """Two blocks join: ``rule`` names the damage, ``drop`` characters of the right block go."""
+
+    rule: str
+    drop: int = 0
+    evidence: str = ""
+
+
+class SeamJudge:
+    """Judge seams with the rules of ``rules/seams.toml`` and ``rules/reduplication.toml``."""
+
+    def __init__(self, rules: RepairRules):
+        self.rules = rules
+
+    def closed(self, text: str) -> str | None:
+        """The rule by which ``text`` ends a unit, or ``None`` when it stops mid-sentence."""
+        return self.rules.closed_end(text.rstrip(" "))
+
+    def heading_shaped(self, text: str) -> bool:
+        """Short, with no clause or sentence punctuation: ``临颍县``, ``编者按``, a title."""
+        return len(text) <= self.rules.heading_max_chars and not self.closed(text) \
+            and not regex.search(r"[，、,；;。！？：:]", text)
+
+    def starts_sentence(self, text: str) -> bool:
+        """Nothing says ``text`` continues something before it."""
+        return not (self.rules.continues(text) or _unmatched_closer(text))
+
+    def strong(self, left: str, right: str) -> Seam | None:
+        """Strong evidence that ``right`` continues the sentence ``left`` stops in."""
+        if self.closed(left) or not left or not right:
+            return None
+        if left[-1] == right[0] and regex.match(r"\p{Han}", right[0]):
+            doubled = left[-1] + right[0]
+            if not self.rules.is_reduplication(doubled):
+                word = spanning_word(left, right[1:])
+                evidence = f"repeated {right[0]}" + (f", word {word}" if word else "")
+                return Seam("page_break_repeated_char", 1, evidence)
+        reason = self.rules.continues(right)
+        if reason:
+            return Seam("page_break", 0, reason)
+        opener = _unclosed_opener(left)
+        if opener and _unmatched_closer(right) == PAIRS[opener]:
+            return Seam("page_break", 0, f"quote {opener}…{PAIRS[opener]} balanced across the seam")
+        if self.rules.new_start(right.lstrip(MARKUP)):
+            return None
+        word = spanning_word(left.rstrip(MARKUP), right)
+        if word:
+            return Seam("page_break", 0, f"word {word}")
+        if enumeration_continues(left, right):
+            return Seam("page_break", 0, "enumeration: the item goes on before the next marker")
+        return None
+
+    def weak(self, left: str, right: str) -> Seam | None:
+        """A block stopping mid-sentence, followed by one that may continue it."""
+        if self.closed(left) or self.heading_shaped(left) or self.heading_shaped(right):
+            return None
+        if self.rules.new_start(right.lstrip(MARKUP)):
+            return None
+        if not regex.match(r"[\p{Han}\p{N}，、]", left[-1]) or not regex.match(r"[\p{Han}\p{N}“「《]", right[0]):
+            return None
+        return Seam("page_break", 0, "sentence left open")
+
+
+def _unclosed_opener(text: str) -> str | None:
+    """The innermost bracket or quote still open at the end of ``text``."""
+    stack: list[str] = []
+    for c in text:
+        if c in PAIRS:
+            stack.append(c)
+        elif c in CLOSERS and stack and stack[-1] == CLOSERS[c]:
+            stack.pop()
+    return stack[-1] if stack else None
+
+
+def _unmatched_closer(text: str) -> str | None:
+    """A closing quote or bracket that appears in ``text`` before its opener."""
+    depth: dict[str, int] = {}
+    for c in text[:80]:
+        if c in PAIRS:
+            depth[c] = depth.get(c, 0) + 1
+        elif c in CLOSERS:
+            opener = CLOSERS[c]
+            if depth.get(opener, 0) == 0:
+                return c
+            depth[opener] -= 1
+    return None
+
+
+def _number(token: str) -> int:
+    if token.isdigit():
+        return int(token)
+    if token == "十":
+        return 10
+    if token.startswith("十"):
+        return 10 + CHINESE_NUMERALS.get(token[1:], 0)
+    if token.endswith("十"):
+        return CHINESE_NUMERALS.get(token[0], 0) * 10
+    if "十" in token:
+        tens, ones = token.split("十")
+        return CHINESE_NUMERALS.get(tens, 0) * 10 + CHINESE_NUMERALS.get(ones, 0)
+    return CHINESE_NUMERALS.get(token, 0)
+
+
+def enumeration_continues(left: str, right: str) -> bool:
+    """``left`` stops inside item N of a list and ``right`` finishes it before item N+1.
+
+    A right block that *opens* with the next marker is a new item, not the rest
+    of a sentence, so it is no evidence of a seam.
+
+    >>> enumeration_continues("“1”是…；“5”是在机关中开展“亮形象”", "五亮论坛；“6”是农村党员")
+    True
+    >>> enumeration_continues("二是抓创优激活力。每半年组织两镇", "三是抓规范打基础。")
+    False
+    """
+    before = _markers(left[-300:])
+    after = _markers(right[:120])
+    if not before or not after:
+        return False
+    shape, value, _ = before[-1]
+    return any(s == shape and v == value + 1 and start > 0 for s, v, start in after[:2])
+
+
+def _markers(text: str) -> list[tuple[str, int, int]]:
+    """Item markers as (shape, number, offset): ``“5”是`` is ``('“N”是', 5, offset)``."""
+    return [(m.group(0).replace(m.group("n"), "N", 1), _number(m.group("n")), m.start())
+            for m in ENUMERATION.finditer(text)]
