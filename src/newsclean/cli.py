@@ -1,0 +1,95 @@
+"""The ``newsclean`` command line: thin wrappers that parse options and call the library.
+
+Exit codes: 0 all inputs processed; 1 some inputs were bad (the good ones were
+still written) or the run could not start; 2 the command line was wrong.
+"""
+from __future__ import annotations
+
+import sys
+
+import click
+from tqdm import tqdm
+
+from .io import InputError
+from .job import RunOptions, StrictError, run_job
+from .normalize import ConfigError
+from .repair import ORPHAN_MODES
+from .ruleset import RuleError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="newsclean")
+def main() -> None:
+    """Clean scraped newspaper text into a de-duplicated corpus, and show editors what changed."""
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False),
+              help="Folder for corpus.jsonl, duplicates.jsonl and stats.json (created if missing).")
+@click.option("--id-field", default="id", show_default=True, help="JSONL field holding the document id.")
+@click.option("--text-field", default="text", show_default=True, help="JSONL field holding the text.")
+@click.option("--convert", default=None, metavar="CONFIG",
+              help="OpenCC configuration for script conversion (t2s, s2t, tw2sp, hk2s …).  [default: none]")
+@click.option("--rules", "rules_dir", default=None, type=click.Path(exists=True, file_okay=False),
+              help="Folder of rule files that add to (or, by id, replace) the bundled rules.  [default: none]")
+@click.option("--no-default-rules", is_flag=True,
+              help="Use only the rules in --rules, not the bundled ones.  [default: off]")
+@click.option("--orphans", type=click.Choice(ORPHAN_MODES), default="flag", show_default=True,
+              help="Fragments that start or end mid-sentence: keep silently, keep and flag, or drop.")
+@click.option("--strict", is_flag=True,
+              help="Stop at the first bad input and write nothing.  [default: off]")
+@click.option("--quiet", "-q", is_flag=True,
+              help="No progress bar and no summary (errors are still printed).  [default: off]")
+def run(inputs, out, id_field, text_field, convert, rules_dir, no_default_rules, orphans, strict, quiet):
+    """Clean INPUT... (.txt files, folders, .jsonl, .jsonl.gz, or - for JSONL on stdin) into --out.
+
+    Every document is normalised and repaired, then near-duplicates are marked.
+    Bad inputs are reported on stderr with their file and line; the others are
+    still processed, and the exit code is 1.
+    """
+    if no_default_rules and not rules_dir:
+        raise click.UsageError("--no-default-rules needs --rules DIR")
+    options = RunOptions(id_field=id_field, text_field=text_field, convert=convert, rules_dir=rules_dir,
+                         no_default_rules=no_default_rules, orphans=orphans, strict=strict)
+    bar = tqdm(unit=" docs", disable=quiet or not sys.stderr.isatty(), file=sys.stderr, leave=False)
+    progress = _Progress(bar)
+
+    def on_error(error: InputError) -> None:
+        bar.clear()
+        click.echo(f"newsclean: error: {error}", err=True)
+
+    try:
+        result = run_job(inputs, out, options, on_error=on_error, on_document=progress)
+    except StrictError:
+        raise click.ClickException("stopped at the first bad input (--strict); nothing was written") from None
+    except (RuleError, ConfigError) as err:
+        raise click.ClickException(str(err)) from None
+    finally:
+        bar.close()
+    if not quiet:
+        written = result.stats["output"]["documents"]
+        click.echo(f"newsclean: {result.documents} documents read, {written} written to {out}", err=True)
+    if result.errors:
+        click.echo(f"newsclean: {len(result.errors)} bad input(s); see the errors above "
+                   f"and stats.json", err=True)
+        sys.exit(1)
+
+
+class _Progress:
+    """Progress bar callback: documents and MB/s."""
+
+    def __init__(self, bar: tqdm):
+        self.bar = bar
+        self.bytes = 0
+
+    def __call__(self, doc, size: int) -> None:
+        self.bytes += size
+        self.bar.update(1)
+        if self.bar.n % 200 == 0 and not self.bar.disable:
+            elapsed = self.bar.format_dict["elapsed"] or 1e-9
+            self.bar.set_postfix_str(f"{self.bytes / elapsed / 1e6:.1f} MB/s", refresh=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
