@@ -18,16 +18,16 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Edit:
+class Edit(NamedTuple):
     """One change: ``before`` at offset ``at`` became ``after``.
 
     ``at`` is a character offset into the text as it stood when the edit was
     made (after all earlier edits); ``note`` says on what evidence, where a
-    rule weighs evidence (``word 干部``).
+    rule weighs evidence (``word 干部``).  A named tuple, because a document
+    can collect thousands and the log stays on by default.
     """
 
     stage: str

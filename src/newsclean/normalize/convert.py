@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import opencc
 
-from ..document import Document
+from ..document import Document, Edit
 
 STAGE = "normalise"
 
@@ -43,18 +43,22 @@ class ScriptConverter:
         converted = self._cc.convert(doc.text)
         if converted == doc.text:
             return
-        offset = 0
-        for old, new in zip(doc.text.split("\n"), converted.split("\n")):
+        if len(converted) == len(doc.text):
+            pairs = [(doc.text, converted)]
+        else:  # a phrase changed length: compare line by line
+            pairs = list(zip(doc.text.split("\n"), converted.split("\n")))
+        offset = delta = 0  # where the line starts in the input; how far edits so far moved the text
+        for old, new in pairs:
             if old != new:
                 for start, end, after in _changed_runs(old, new):
-                    doc.replace(offset + start, offset + end, after, stage=STAGE, rule=self.rule)
-            offset += len(new) + 1
-        assert doc.text == converted
+                    doc.edits.append(Edit(STAGE, self.rule, offset + start + delta, old[start:end], after))
+                    delta += len(after) - (end - start)
+            offset += len(old) + 1
+        doc.text = converted
 
 
 def _changed_runs(old: str, new: str) -> list[tuple[int, int, str]]:
-    """Runs ``(start, end, replacement)`` in ``old`` coordinates, left to right, already
-    shifted for the runs before them, that turn ``old`` into ``new``."""
+    """Runs ``(start, end, replacement)``, left to right in ``old`` coordinates, turning ``old`` into ``new``."""
     if len(old) != len(new):
         head = len(_common_prefix(old, new))
         tail = len(_common_prefix(old[head:][::-1], new[head:][::-1]))
@@ -62,9 +66,10 @@ def _changed_runs(old: str, new: str) -> list[tuple[int, int, str]]:
     a = np.frombuffer(old.encode("utf-32-le"), dtype=np.uint32)
     b = np.frombuffer(new.encode("utf-32-le"), dtype=np.uint32)
     changed = np.flatnonzero(a != b)
-    breaks = np.flatnonzero(np.diff(changed) > 1) + 1
-    return [(int(run[0]), int(run[-1]) + 1, new[run[0]:run[-1] + 1])
-            for run in np.split(changed, breaks)]
+    cuts = np.flatnonzero(np.diff(changed) > 1)
+    starts = changed[np.concatenate(([0], cuts + 1))].tolist()
+    ends = (changed[np.concatenate((cuts, [len(changed) - 1]))] + 1).tolist()
+    return [(s, e, new[s:e]) for s, e in zip(starts, ends)]
 
 
 def _common_prefix(a: str, b: str) -> str:

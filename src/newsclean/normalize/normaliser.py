@@ -9,11 +9,14 @@
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from ..document import Document
+import regex
+
+from ..document import Document, Edit
 from .convert import ScriptConverter
-from .rules import Substitution, load_substitutions
+from .rules import Substitution, load_substitutions, rare_triggers, trigger_scan
 
 STAGE = "normalise"
 #: Seconds a rule may spend on a document, plus a second per 2 MB of text.
@@ -28,6 +31,12 @@ class Normalise:
     def __init__(self, substitutions: list[Substitution], convert: str | None = None):
         self.substitutions = substitutions
         self.converter = ScriptConverter(convert) if convert else None
+        self._scan = trigger_scan(substitutions)
+        # Rare triggers are looked up in the characters the shared scan found; common ones
+        # (ASCII) are searched for directly, a fast check before the rule's own pattern runs.
+        self._rare = [regex.compile(s.triggers) if rare_triggers(s) else None for s in substitutions]
+        self._common = [_quick(s.triggers) if s.triggers and not rare_triggers(s) else None
+                        for s in substitutions]
 
     @classmethod
     def from_rules(cls, user_dir: Path | str | None = None, replace_bundled: bool = False,
@@ -35,25 +44,43 @@ class Normalise:
         return cls(load_substitutions(user_dir, replace_bundled), convert)
 
     def process(self, doc: Document) -> Document:
-        for sub in self.substitutions:
-            _apply(doc, sub)
+        present = self._present(doc.text)
+        for sub, rare, common in zip(self.substitutions, self._rare, self._common):
+            if (rare is None or rare.search(present)) and (common is None or common.search(doc.text)):
+                edits = len(doc.edits)
+                _apply(doc, sub)
+                # Only a replacement can bring in characters: add the triggers it brought.
+                present += self._present("".join(e.after for e in doc.edits[edits:]))
         if self.converter:
             self.converter.apply(doc)
         return doc
+
+    def _present(self, text: str) -> str:
+        """The trigger characters ``text`` holds."""
+        return "".join(set("".join(self._scan.findall(text))))
 
     def normalise_text(self, text: str) -> str:
         """Normalise a bare string (what the comparison keys and tests use)."""
         return self.process(Document(id="", text=text)).text
 
 
+def _quick(triggers: str) -> re.Pattern | regex.Pattern:
+    try:
+        return re.compile(triggers)
+    except re.error:
+        return regex.compile(triggers)
+
+
 def _apply(doc: Document, sub: Substitution) -> None:
     timeout = TIMEOUT_BASE + len(doc.text) * TIMEOUT_PER_CHAR
     rule = sub.rule.id
+    limit = {"timeout": timeout} if isinstance(sub.pattern, regex.Pattern) else {}
     try:
+        match = sub.pattern.search(doc.text, **limit)
+        if not match:
+            return
         if sub.replacement is None:
-            match = sub.pattern.search(doc.text, timeout=timeout)
-            if match:
-                doc.flag(sub.flag, None, f"{rule} at {match.start()}: {match.group()!r}")
+            doc.flag(sub.flag, None, f"{rule} at {match.start()}: {match.group()!r}")
             return
         edits = []
         delta = 0
@@ -62,15 +89,14 @@ def _apply(doc: Document, sub: Substitution) -> None:
             nonlocal delta
             before, after = match.group(), sub.replacement(match)
             if before != after:
-                edits.append((match.start() + delta, before, after))
+                edits.append(Edit(STAGE, rule, match.start() + delta, before, after))
                 delta += len(after) - len(before)
             return after
 
-        text = sub.pattern.sub(record, doc.text, timeout=timeout)
+        text = sub.pattern.sub(record, doc.text, **limit)
     except TimeoutError:
         doc.flag("rule_timeout", None, f"rule {rule} ({sub.rule.where}) timed out and was skipped")
         return
     if edits:
-        from ..document import Edit
-        doc.edits.extend(Edit(STAGE, rule, at, before, after) for at, before, after in edits)
+        doc.edits.extend(edits)
         doc.text = text
