@@ -20,7 +20,7 @@ from typing import BinaryIO, Callable, Sequence
 
 from .document import Document
 from .io import InputError, OutputDir, read_inputs
-from .normalize import Normalise
+from .normalize import Normalise, Renormalise
 from .pipeline import Pipeline
 from .repair import Repair
 
@@ -52,10 +52,8 @@ class StrictError(RuntimeError):
 def build_pipeline(options: RunOptions) -> Pipeline:
     """The per-document stages of a run, configured from ``options``."""
     rules = dict(user_dir=options.rules_dir, replace_bundled=options.no_default_rules)
-    return Pipeline([
-        Normalise.from_rules(convert=options.convert, **rules),
-        Repair.from_rules(orphans=options.orphans, **rules),
-    ])
+    normalise = Normalise.from_rules(convert=options.convert, **rules)
+    return Pipeline([normalise, Repair.from_rules(orphans=options.orphans, **rules), Renormalise(normalise)])
 
 
 def run_job(inputs: Sequence[str], out: Path | str, options: RunOptions, *,

@@ -64,6 +64,29 @@ class Normalise:
         return self.process(Document(id="", text=text)).text
 
 
+class Renormalise:
+    """Normalise again the documents that repair joined across seams.
+
+    A page break or a hard wrap can cut what normalisation looks for: an entity split as
+    ``&l`` / ``dquo;``, a space left at a line end.  Normalising is idempotent, so a second
+    pass changes only what the joins brought together.
+    """
+
+    name = "renormalise"
+
+    def __init__(self, normalise: Normalise, after: str = "repair"):
+        self.normalise = normalise
+        self.after = after
+
+    def process(self, doc: Document) -> Document:
+        if any(e.stage == self.after and e.after == "" for e in doc.edits):
+            edits = len(doc.edits)
+            for sub in self.normalise.substitutions:
+                _apply(doc, sub)
+            doc.edits[edits:] = [e._replace(stage=self.name) for e in doc.edits[edits:]]
+        return doc
+
+
 def _quick(triggers: str) -> re.Pattern | regex.Pattern:
     try:
         return re.compile(triggers)

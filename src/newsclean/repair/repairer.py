@@ -29,9 +29,10 @@ STAGE = "repair"
 ORPHAN_MODES = ("keep", "flag", "drop")
 #: A repeated run must hold this many characters to be dropped (short lines repeat legitimately).
 MIN_REPEAT_CHARS = 20
-#: A word across the seam must be this common to join a heading-shaped block or to move a
-#: displaced continuation (a rare word spans two unrelated blocks by chance).
+#: A word across the seam must be this common to move a displaced continuation, and to join a
+#: heading-shaped block (a rare word spans two unrelated blocks by chance).
 COMMON_WORD = 1000
+HEADING_WORD = 100
 #: How many paragraphs after a displaced run to look for the rest of the sentence it interrupted.
 RUN_LOOKAHEAD = 4
 
@@ -67,6 +68,7 @@ class Repair:
 
     def process(self, doc: Document) -> Document:
         blocks = self._classify(split_blocks(doc.text))
+        _restore_widths(blocks, doc)
         removed = {i: b.rule for i, b in enumerate(blocks) if b.kind == "furniture"}
         removed.update(self._repeated_runs(blocks, removed))
         kept = [i for i in range(len(blocks)) if i not in removed]
@@ -121,7 +123,7 @@ class Repair:
                 else:
                     continue
                 head = Block(block.start, block.start + cut, block.text[:cut], block.blank_before,
-                             block.indented, block.width - (len(block.text) - cut))
+                             block.indented, cut)
                 tail = Block(block.start + cut, block.end, block.text[cut:], False, False, len(block.text) - cut)
                 (head if match.start() == 0 else tail).kind = "furniture"
                 (head if match.start() == 0 else tail).rule = rule_id
@@ -185,7 +187,7 @@ class Repair:
             return None
         if heading:
             word = seam.evidence.removeprefix("word ")
-            if seam.rule != "page_break" or (word != seam.evidence and word_count(word) < COMMON_WORD):
+            if seam.rule != "page_break" or (word != seam.evidence and word_count(word) < HEADING_WORD):
                 return None
         return seam
 
@@ -198,11 +200,13 @@ class Repair:
             if self.judge.closed(end) or heading[last]:
                 e += 1
                 continue
+            neighbour = paragraphs[e + 1].blocks[0]
+            neighbour_fits = not heading[neighbour] and bool(self.judge.weak(end, texts[neighbour]))
             for s in range(e + 2, len(paragraphs)):
                 first = texts[paragraphs[s].blocks[0]]
                 previous = paragraphs[s - 1].blocks[-1]
                 seam = self.judge.strong(end, first)
-                if not seam or not _decisive(seam) or heading[paragraphs[s].blocks[0]] \
+                if not seam or not _decisive(seam, neighbour_fits) or heading[paragraphs[s].blocks[0]] \
                         or not self._stranded(texts[previous], first, heading[previous]):
                     continue
                 stop, resume = self._run_end(paragraphs, texts, s, heading)
@@ -267,19 +271,24 @@ class Repair:
             first, last = texts[paragraph.blocks[0]], texts[paragraph.blocks[-1]]
             if index > 0 and not self.judge.starts_sentence(first):
                 found.append((index, "truncated_start"))
-            if not self.judge.closed(last) and not (heading[paragraph.blocks[-1]] and len(paragraph.blocks) == 1) \
-                    and not last.endswith(("：", ":")):
+            is_title = index == 0 and len(paragraphs) > 1
+            if self.judge.stops_mid_sentence(last) and not is_title \
+                    and not (heading[paragraph.blocks[-1]] and len(paragraph.blocks) == 1):
                 found.append((index, "truncated_end"))
         return found
 
 
-def _decisive(seam: Seam) -> bool:
-    """Evidence strong enough to move text across the document: punctuation, quotes and
-    enumerations, or a common word; not a repeated character, which recurs by chance."""
-    if seam.drop:
+def _decisive(seam: Seam, neighbour_fits: bool) -> bool:
+    """Evidence strong enough to move text across the document, past a neighbour that may
+    itself continue the sentence (``neighbour_fits``): only a block that cannot open a
+    sentence or closes a quote the paragraph left open.  With no such neighbour a common word
+    will do.  Never a repeated character or an enumeration, which recur by chance."""
+    if seam.drop or seam.evidence.startswith("enumeration"):
         return False
     word = seam.evidence.removeprefix("word ")
-    return word == seam.evidence or word_count(word) >= COMMON_WORD
+    if word != seam.evidence:
+        return not neighbour_fits and word_count(word) >= COMMON_WORD
+    return True
 
 
 def _paragraph_text(paragraph: Paragraph, blocks: list[Block]) -> str:
@@ -292,16 +301,31 @@ def _paragraph_text(paragraph: Paragraph, blocks: list[Block]) -> str:
 def _wrap_width(blocks: list[Block]) -> int | None:
     """The fixed width a document was cut at, if its lines show one.
 
-    Most lines of a hard-wrapped text have the same length (give or take the
-    characters normalisation removed); the last line of each paragraph is shorter.
+    Most lines of a hard-wrapped text have the same length, the most common one;
+    the last line of each paragraph is shorter.
     """
     widths = Counter(b.width for b in blocks if b.width >= 8)
     lines = sum(widths.values())
     if lines < 3:
         return None
-    best, best_near = None, 0
-    for width, count in widths.items():
-        near = count + widths.get(width - 1, 0) + widths.get(width - 2, 0)
-        if count >= 3 and near >= 0.5 * lines and near > best_near:
-            best, best_near = width, near
-    return best
+    width, count = max(widths.items(), key=lambda item: (item[1], item[0]))
+    near = count + widths.get(width - 1, 0) + widths.get(width + 1, 0)
+    return width if count >= 3 and near >= 0.5 * lines else None
+
+
+#: Past this many length-changing normalisation edits, widths are taken as they are now.
+MAX_WIDTH_EDITS = 2000
+
+
+def _restore_widths(blocks: list[Block], doc: Document) -> None:
+    """Set each block's width to its length as laid out, before normalisation shortened it
+    (``&ldquo;`` is one character now, seven on the page).  The indent is not counted."""
+    markers: list[tuple[int, int]] = []  # (offset in the current text, characters removed there)
+    changes = [e for e in doc.edits if len(e.after) != len(e.before)]
+    if len(changes) <= MAX_WIDTH_EDITS:
+        for e in changes:
+            shift = len(e.after) - len(e.before)
+            markers = [(at + shift if at > e.at else at, removed) for at, removed in markers]
+            markers.append((e.at, -shift))
+    for block in blocks:
+        block.width = len(block.text) + sum(r for at, r in markers if block.start <= at < block.end)

@@ -22,8 +22,17 @@ from dataclasses import dataclass
 
 import regex
 
-from .lexicon import spanning_word
+import opencc
+
+from .lexicon import spanning_word, word_count
 from .rules import RepairRules
+
+_T2S = opencc.OpenCC("t2s")
+#: Punctuation that is never doubled in Chinese text (unlike …… and ——).
+REPEATABLE_PUNCTUATION = "，。、；：！？"
+#: A reduplication (``天天``) stays doubled unless a word read without the copy is at least
+#: this fraction as common: ``文静`` (74) against ``静静`` (236) drops the copy.
+REDUPLICATION_RIVAL = 4
 
 PAIRS = {"“": "”", "「": "」", "『": "』", "（": "）", "(": ")", "《": "》", "【": "】"}
 CLOSERS = {v: k for k, v in PAIRS.items()}
@@ -54,24 +63,31 @@ class SeamJudge:
         return self.rules.closed_end(text.rstrip(" "))
 
     def heading_shaped(self, text: str) -> bool:
-        """Short, with no clause or sentence punctuation: ``临颍县``, ``编者按``, a title."""
+        """Short, with no clause or sentence punctuation and no quote left open: ``临颍县``,
+        ``编者按``, a title."""
         return len(text) <= self.rules.heading_max_chars and not self.closed(text) \
-            and not regex.search(r"[，、,；;。！？：:]", text)
+            and not regex.search(r"[，、,；;。！？：:]", text) and not _unclosed_opener(text)
 
     def starts_sentence(self, text: str) -> bool:
-        """Nothing says ``text`` continues something before it."""
-        return not (self.rules.continues(text) or _unmatched_closer(text))
+        """Nothing says ``text`` continues something before it: it does not open with a
+        character that cannot start a sentence, nor close a quote in its first words
+        (``党建”特色服务``; a quote closed after a comma may be a multi-paragraph quotation)."""
+        return not (self.rules.continues(text) or _early_closer(text))
+
+    def stops_mid_sentence(self, text: str) -> bool:
+        """``text`` ends inside a sentence: on a Han character, a digit, a comma or an opening
+        bracket (a quoted term may close it: ``结合“两学一做”``), with no sentence end, lead-in
+        or credit.  A URL or Latin text gives no sign."""
+        return not self.closed(text) and bool(regex.search(r"[\p{Han}\d，、,“「『《（(][”」』]?$", text))
 
     def strong(self, left: str, right: str) -> Seam | None:
         """Strong evidence that ``right`` continues the sentence ``left`` stops in."""
         if self.closed(left) or not left or not right:
             return None
-        if left[-1] == right[0] and regex.match(r"\p{Han}", right[0]):
-            doubled = left[-1] + right[0]
-            if not self.rules.is_reduplication(doubled):
-                word = spanning_word(left, right[1:])
-                evidence = f"repeated {right[0]}" + (f", word {word}" if word else "")
-                return Seam("page_break_repeated_char", 1, evidence)
+        if left[-1] == right[0]:
+            seam = self._repeated(left, right)
+            if seam:
+                return seam
         reason = self.rules.continues(right)
         if reason:
             return Seam("page_break", 0, reason)
@@ -87,15 +103,42 @@ class SeamJudge:
             return Seam("page_break", 0, "enumeration: the item goes on before the next marker")
         return None
 
+    def _repeated(self, left: str, right: str) -> Seam | None:
+        """A page break that printed the character at the seam on both pages.
+
+        The copy goes unless the doubled form is a real word (``常常``) and reading the text
+        without the copy makes no better word: ``处`` / ``处理`` is ``处理``, not ``处处理``.
+        """
+        c = right[0]
+        if c in REPEATABLE_PUNCTUATION or (c in "—…" and left.endswith(c + c)):
+            return Seam("page_break_repeated_char", 1, f"repeated {c}")
+        if not regex.match(r"\p{Han}", c):
+            return None
+        doubled = c + c
+        if self.rules.is_reduplication(doubled):
+            rival = max((word_count(w) for w in _words_without_copy(left, right)), default=0)
+            if rival * REDUPLICATION_RIVAL < word_count(doubled):
+                return None
+        word = spanning_word(left, right[1:])
+        return Seam("page_break_repeated_char", 1, f"repeated {c}" + (f", word {word}" if word else ""))
+
     def weak(self, left: str, right: str) -> Seam | None:
-        """A block stopping mid-sentence, followed by one that may continue it."""
-        if self.closed(left) or self.heading_shaped(left) or self.heading_shaped(right):
+        """A block stopping mid-sentence, followed by one that may continue it.  (Whether
+        either is a heading depends on the layout around them: the caller decides.)"""
+        if self.closed(left):
             return None
         if self.rules.new_start(right.lstrip(MARKUP)):
             return None
         if not regex.match(r"[\p{Han}\p{N}，、]", left[-1]) or not regex.match(r"[\p{Han}\p{N}“「《]", right[0]):
             return None
         return Seam("page_break", 0, "sentence left open")
+
+
+def _words_without_copy(left: str, right: str) -> list[str]:
+    """Words the seam makes once the repeated character is dropped: the left word ending in
+    it (``逐渐``) and the right word starting with it (``处理``), Simplified for lookup."""
+    tail, head = _T2S.convert(left[-3:]), _T2S.convert(right[:4])
+    return [tail[-k:] for k in (2, 3)] + [head[:m] for m in (2, 3, 4)]
 
 
 def _unclosed_opener(text: str) -> str | None:
@@ -107,6 +150,14 @@ def _unclosed_opener(text: str) -> str | None:
         elif c in CLOSERS and stack and stack[-1] == CLOSERS[c]:
             stack.pop()
     return stack[-1] if stack else None
+
+
+def _early_closer(text: str) -> str | None:
+    """A closing quote or bracket without its opener in the first words of ``text``."""
+    closer = _unmatched_closer(text[:10])
+    if closer and not regex.search(r"[，。！？；]", text[:text.index(closer)]):
+        return closer
+    return None
 
 
 def _unmatched_closer(text: str) -> str | None:
