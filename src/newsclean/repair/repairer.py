@@ -165,7 +165,7 @@ class Repair:
             if paragraphs:
                 j = paragraphs[-1].blocks[-1]
                 seam = self._wrap(blocks[j], blocks[i], width) or self._strong(
-                    blocks[j].text, blocks[i].text, position == 1, heading[j] or heading[i])
+                    blocks[j].text, blocks[i].text, position == 1, heading[j], heading[i])
             if seam:
                 paragraphs[-1].extend(Paragraph([i]), seam)
             else:
@@ -179,16 +179,22 @@ class Repair:
             return Seam("hard_wrap", 0, f"line of {left.width} characters in a text wrapped at {width}")
         return None
 
-    def _strong(self, left: str, right: str, left_is_title: bool, heading: bool) -> Seam | None:
+    def _strong(self, left: str, right: str, left_is_title: bool, left_heading: bool,
+                right_heading: bool) -> Seam | None:
         """Strong evidence, held back where a title or heading is involved: no title is
-        joined, and a heading only on evidence a heading cannot give by chance."""
+        joined, and a heading-shaped block only on evidence a heading cannot give by chance.
+        A repeated character counts only into a short block (the tail of a cut paragraph,
+        ``结`` / ``结合“两学一做”``), never out of one (``舞阳县`` / ``县委书记…``)."""
         seam = self.judge.strong(left, right)
         if not seam or left_is_title:
             return None
-        if heading:
-            word = seam.evidence.removeprefix("word ")
-            if seam.rule != "page_break" or (word != seam.evidence and word_count(word) < HEADING_WORD):
-                return None
+        if not (left_heading or right_heading):
+            return seam
+        word = seam.evidence.rpartition("word ")[2] if "word " in seam.evidence else None
+        if word is not None and word_count(word) < HEADING_WORD:
+            return None
+        if seam.drop and (left_heading or word is None):
+            return None
         return seam
 
     def _reattach(self, paragraphs: list[Paragraph], texts: list[str], heading: list[bool]) -> list[Paragraph]:

@@ -16,7 +16,7 @@ import regex
 from ..ruleset import Rule, compile_pattern, load_rules
 
 FURNITURE_KINDS = {"line": {"pattern"}, "edge": {"pattern"}}
-SEAM_KINDS = {"end": {"pattern"}, "start": {"pattern"}, "continuation": {"pattern"},
+SEAM_KINDS = {"end": {"pattern"}, "start": {"pattern"}, "unit": {"pattern"}, "continuation": {"pattern"},
               "heading": {"max_chars"}}
 REDUPLICATION_KINDS = {"words": {"words"}}
 
@@ -46,8 +46,8 @@ class RepairRules:
         return cls(
             furniture_lines=_patterns(furniture, "line"),
             furniture_edges=_patterns(furniture, "edge"),
-            closed_ends=_patterns(seams, "end"),
-            new_starts=_patterns(seams, "start"),
+            closed_ends=_patterns(seams, "end") + _patterns(seams, "unit"),
+            new_starts=_patterns(seams, "start") + _patterns(seams, "unit"),
             continuations=_patterns(seams, "continuation"),
             heading_max_chars=max_chars,
             reduplications=frozenset(_words(words)),

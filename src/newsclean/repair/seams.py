@@ -64,9 +64,9 @@ class SeamJudge:
 
     def heading_shaped(self, text: str) -> bool:
         """Short, with no clause or sentence punctuation and no quote left open: ``临颍县``,
-        ``编者按``, a title."""
+        ``编者按``, a title, ``西贡北港：非原居民人妻挑战原居民`` (a colon inside is fine)."""
         return len(text) <= self.rules.heading_max_chars and not self.closed(text) \
-            and not regex.search(r"[，、,；;。！？：:]", text) and not _unclosed_opener(text)
+            and not regex.search(r"[，、,；;。！？]|[：:]$", text) and not _unclosed_opener(text)
 
     def starts_sentence(self, text: str) -> bool:
         """Nothing says ``text`` continues something before it: it does not open with a

@@ -1,0 +1,70 @@
+"""Repair quality outside the test suite.
+
+    python benchmarks/repair_quality.py
+
+1. Clean text passes through: every devset truth document, its clean paragraphs separated by
+   blank lines, is normalised and repaired; a document whose paragraphs come back joined or split
+   counts against precision.
+2. The project's damage simulator (tests/damage.py) over ../shared/corpus/news.jsonl: each article
+   cut into sentences-as-paragraphs gets one damage of each kind; the share repaired exactly is
+   printed per kind.
+"""
+from __future__ import annotations
+
+import json
+import random
+import sys
+from collections import Counter
+
+import regex
+from common import ROOT, shared
+
+sys.path.insert(0, str(ROOT / "tests"))
+from damage import KINDS, damage  # noqa: E402
+
+from newsclean import Document, Normalise, Repair  # noqa: E402
+
+NORMALISE, REPAIR = Normalise.from_rules(), Repair.from_rules()
+
+
+def repaired(text: str) -> list[str]:
+    return REPAIR.process(NORMALISE.process(Document(id="", text=text))).text.split("\n")
+
+
+def clean_pass_through() -> None:
+    changed = total = 0
+    for line in shared("devset/truth.jsonl").open(encoding="utf-8"):
+        truth = json.loads(line)
+        paragraphs = [NORMALISE.normalise_text(p) for p in truth["paragraphs"] if p.strip()]
+        if truth["excluded"]:
+            continue  # fragments damaged beyond repair are not clean text
+        total += 1
+        changed += repaired("\n\n".join(paragraphs)) != [p.strip() for p in paragraphs]
+    print(f"clean devset documents changed by repair: {changed}/{total}")
+
+
+def simulated(limit: int = 600) -> None:
+    rng = random.Random(0)
+    ok, seen = Counter(), Counter()
+    for line in list(shared("corpus/news.jsonl").open(encoding="utf-8"))[:limit]:
+        text = NORMALISE.normalise_text(json.loads(line)["text"])
+        # Paragraphs: the article's lines, or its sentences grouped in threes when it has none.
+        paragraphs = [p.strip() for p in text.split("\n") if p.strip()]
+        if len(paragraphs) < 3:
+            sentences = regex.findall(r"[^。！？]+[。！？]+[”」]?", text)
+            paragraphs = ["".join(sentences[i:i + 3]) for i in range(0, len(sentences), 3)]
+        if len(paragraphs) < 3 or repaired("\n\n".join(paragraphs)) != paragraphs:
+            continue  # only text that repair leaves alone when clean can measure a repair
+        for kind in KINDS:
+            broken = damage(paragraphs, kind, rng)
+            if broken == "\n\n".join(paragraphs):
+                continue
+            seen[kind] += 1
+            ok[kind] += repaired(broken) == paragraphs
+    for kind in KINDS:
+        print(f"simulated {kind:<26} repaired {ok[kind]}/{seen[kind]} ({ok[kind] / max(1, seen[kind]):.1%})")
+
+
+if __name__ == "__main__":
+    clean_pass_through()
+    simulated()

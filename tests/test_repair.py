@@ -1,0 +1,86 @@
+"""Structure repair: data-driven cases, the seed's golden file, and round trips through damage."""
+import json
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from newsclean import Document, Normalise, Repair, replay, undo
+from conftest import SAMPLES, SEED
+from damage import KINDS, damage
+
+CASES = [json.loads(line) for line in (Path(__file__).parent / "cases" / "repair.jsonl").open(encoding="utf-8")]
+NORMALISE, REPAIR = Normalise.from_rules(), Repair.from_rules()
+GOLDEN = (SAMPLES / "expected" / "seed.txt").read_text(encoding="utf-8").rstrip("\n")
+
+
+def clean(text: str) -> Document:
+    return REPAIR.process(NORMALISE.process(Document(id="t", text=text)))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["why"] for c in CASES])
+def test_case(case):
+    doc = clean(case["before"])
+    assert doc.text == case["after"]
+    fired = {e.rule for e in doc.edits if e.stage == "repair" and e.rule != "paragraph_break"}
+    assert fired == set(case["rules"]) - {"paragraph_break"}
+    assert replay(case["before"], doc.edits) == doc.text
+
+
+def test_the_seed_matches_its_reviewed_golden_file(seed_text):
+    doc = clean(seed_text)
+    assert doc.text == GOLDEN
+    assert undo(doc.text, doc.edits) == seed_text
+
+
+def test_every_seam_of_the_seed(seed_text):
+    doc = clean(seed_text)
+    text, paragraphs = doc.text, doc.text.split("\n")
+    for joined in ["实行管理联动", "侵害群众利益的", "县直部门帮扶", "调整不能坚持", "服务站，带动600余户",
+                   "每半年组织两镇行政村支部书记", "村级运转经费提高到", "村级组织活动场所106个",
+                   "积极创办“微党建”特色服务", "亮业绩、亮形象”五亮论坛；“6”是"]:
+        assert joined in text, joined
+    assert text.count("目标，在全面落实村级组织活动场所") == 1
+    assert paragraphs.index("源汇区") < next(i for i, p in enumerate(paragraphs) if p.startswith("健全机制")) \
+        < paragraphs.index("召陵区")
+    for heading in ["编者按", "临颍县", "舞阳县", "市城乡一体化示范区", "经济技术开发区", "西城区", "郾城区", "源汇区", "召陵区",
+                    "搭建三级服务平台，提升为民服务水平。"]:
+        assert heading in paragraphs, heading
+    flagged = {(f.kind, paragraphs[f.paragraph][-8:]) for f in doc.flags}
+    assert flagged == {("truncated_end", "结合“两学一做”"), ("truncated_end", "先后高标准打造农")}
+
+
+def test_clean_text_passes_through_unchanged():
+    doc = clean(GOLDEN)
+    assert doc.text == GOLDEN and not doc.edits
+
+
+def test_orphans_keep_flag_drop(seed_text):
+    kept = Repair.from_rules(orphans="keep").process(NORMALISE.process(Document(id="k", text=seed_text)))
+    dropped = Repair.from_rules(orphans="drop").process(NORMALISE.process(Document(id="d", text=seed_text)))
+    assert kept.text == GOLDEN and not kept.flags
+    assert "结合“两学一做”" not in dropped.text and not dropped.flags
+    assert [e.rule for e in dropped.edits].count("orphan_fragment") == 2
+
+
+GOLDEN_PARAGRAPHS = GOLDEN.split("\n")
+
+
+@st.composite
+def damaged_seed(draw):
+    """A run of the golden seed's paragraphs, and that run with one damage."""
+    start = draw(st.integers(0, len(GOLDEN_PARAGRAPHS) - 3))
+    length = draw(st.integers(2, 6))
+    paragraphs = GOLDEN_PARAGRAPHS[start:start + length]
+    kind = draw(st.sampled_from(KINDS))
+    return paragraphs, kind, damage(paragraphs, kind, random.Random(draw(st.integers(0, 2**32))))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(damaged_seed())
+def test_repair_undoes_damage_to_the_seed(example):
+    paragraphs, kind, broken = example
+    doc = clean(broken)
+    assert doc.text.split("\n") == paragraphs, kind
+    assert replay(broken, doc.edits) == doc.text
