@@ -30,9 +30,11 @@ MIN_LEFT = 32
 
 def seams(paragraph: str) -> list[int]:
     """Cut points a page break may fall on: between two Han characters, after enough text
-    that the left piece cannot pass for a heading, inside a sentence."""
+    that the left piece cannot pass for a heading, and before a right piece that holds a
+    clause mark (a short tail without one could be a heading, and repair leaves it alone)."""
     points = []
-    for i in range(MIN_LEFT, len(paragraph) - 2):
+    last_mark = max(paragraph.rfind(m) for m in "，。；！？、")
+    for i in range(MIN_LEFT, min(len(paragraph) - 2, last_mark)):
         before, after = paragraph[i - 1], paragraph[i]
         if regex.match(r"\p{Han}", before) and regex.match(r"\p{Han}", after) \
                 and paragraph[i:i + 2] not in ("一是", "二是", "三是", "四是", "五是"):

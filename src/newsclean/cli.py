@@ -10,6 +10,7 @@ import sys
 import click
 from tqdm import tqdm
 
+from .dedup import KEEP_RULES, DedupOptions
 from .io import InputError
 from .job import RunOptions, StrictError, run_job
 from .normalize import ConfigError
@@ -37,11 +38,22 @@ def main() -> None:
               help="Use only the rules in --rules, not the bundled ones.  [default: off]")
 @click.option("--orphans", type=click.Choice(ORPHAN_MODES), default="flag", show_default=True,
               help="Fragments that start or end mid-sentence: keep silently, keep and flag, or drop.")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=DedupOptions.threshold, show_default=True,
+              help="Jaccard similarity (of character n-grams) at which two paragraphs are near-duplicates.")
+@click.option("--document-threshold", type=click.FloatRange(0, 1), default=DedupOptions.document_threshold,
+              show_default=True, help="Jaccard similarity at which two documents sharing a paragraph are copies.")
+@click.option("--ngram", type=click.IntRange(2, 20), default=DedupOptions.ngram, show_default=True,
+              help="Characters per shingle.")
+@click.option("--keep", type=click.Choice(KEEP_RULES), default=DedupOptions.keep, show_default=True,
+              help="Which copy a cluster keeps: the first in input order, or the longest (first on a tie).")
+@click.option("--drop-duplicates", is_flag=True,
+              help="Write only the kept copy of each duplicate document.  [default: off]")
 @click.option("--strict", is_flag=True,
               help="Stop at the first bad input and write nothing.  [default: off]")
 @click.option("--quiet", "-q", is_flag=True,
               help="No progress bar and no summary (errors are still printed).  [default: off]")
-def run(inputs, out, id_field, text_field, convert, rules_dir, no_default_rules, orphans, strict, quiet):
+def run(inputs, out, id_field, text_field, convert, rules_dir, no_default_rules, orphans, threshold,
+        document_threshold, ngram, keep, drop_duplicates, strict, quiet):
     """Clean INPUT... (.txt files, folders, .jsonl, .jsonl.gz, or - for JSONL on stdin) into --out.
 
     Every document is normalised and repaired, then near-duplicates are marked.
@@ -50,8 +62,10 @@ def run(inputs, out, id_field, text_field, convert, rules_dir, no_default_rules,
     """
     if no_default_rules and not rules_dir:
         raise click.UsageError("--no-default-rules needs --rules DIR")
+    dedup = DedupOptions(ngram=ngram, threshold=threshold, document_threshold=document_threshold, keep=keep)
     options = RunOptions(id_field=id_field, text_field=text_field, convert=convert, rules_dir=rules_dir,
-                         no_default_rules=no_default_rules, orphans=orphans, strict=strict)
+                         no_default_rules=no_default_rules, orphans=orphans, dedup=dedup,
+                         drop_duplicates=drop_duplicates, strict=strict)
     bar = tqdm(unit=" docs", disable=quiet or not sys.stderr.isatty(), file=sys.stderr, leave=False)
     progress = _Progress(bar)
 

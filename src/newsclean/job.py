@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Callable, Sequence
 
+from .dedup import DedupOptions, Deduplicator
 from .document import Document
 from .io import InputError, OutputDir, read_inputs
 from .normalize import Normalise, Renormalise
@@ -34,6 +35,7 @@ class RunOptions:
     rules_dir: str | None = None
     no_default_rules: bool = False
     orphans: str = "flag"
+    dedup: DedupOptions = field(default_factory=DedupOptions)
     drop_duplicates: bool = False
     strict: bool = False
 
@@ -89,9 +91,9 @@ def run_job(inputs: Sequence[str], out: Path | str, options: RunOptions, *,
     read_seconds = time.perf_counter() - read_start - sum(s.seconds for s in stats.stages.values())
     stats.stage("read").documents = len(documents)
 
-    clusters: list = []
-    stats.skipped("fingerprint", "not implemented yet")
-    stats.skipped("cluster", "not implemented yet")
+    dedup = Deduplicator(options.dedup)
+    clusters = dedup.run(documents)
+    stats.stages.update(dedup.stats)
 
     written = [d for d in documents if not (options.drop_duplicates and d.duplicate_of)]
     for doc in documents:

@@ -42,9 +42,10 @@ class StageStats:
     documents: int = 0
     edits: int = 0
     seconds: float = 0.0
+    counts: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict:
-        return {"status": self.status, "documents": self.documents, "edits": self.edits}
+        return {"status": self.status, "documents": self.documents, "edits": self.edits, **self.counts}
 
 
 @dataclass

@@ -119,7 +119,7 @@ class SeamJudge:
             rival = max((word_count(w) for w in _words_without_copy(left, right)), default=0)
             if rival * REDUPLICATION_RIVAL < word_count(doubled):
                 return None
-        word = spanning_word(left, right[1:])
+        word = spanning_word(left, right[1:]) or _tail_word(left)
         return Seam("page_break_repeated_char", 1, f"repeated {c}" + (f", word {word}" if word else ""))
 
     def weak(self, left: str, right: str) -> Seam | None:
@@ -132,6 +132,14 @@ class SeamJudge:
         if not regex.match(r"[\p{Han}\p{N}，、]", left[-1]) or not regex.match(r"[\p{Han}\p{N}“「《]", right[0]):
             return None
         return Seam("page_break", 0, "sentence left open")
+
+
+def _tail_word(left: str) -> str | None:
+    """The word ``left`` ends with, two or three characters (``标准`` in ``先后高标准``)."""
+    tail = _T2S.convert(left[-3:])
+    words = [tail[-k:] for k in (2, 3) if len(tail) >= k and tail[-k] != tail[-1]]
+    best = max(words, key=word_count, default=None)
+    return best if best and word_count(best) >= 3 else None
 
 
 def _words_without_copy(left: str, right: str) -> list[str]:

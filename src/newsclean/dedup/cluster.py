@@ -1,0 +1,94 @@
+"""Clusters of near-duplicates: union-find over verified pairs, and the rule that picks the kept copy.
+
+>>> forest = UnionFind(4)
+>>> forest.union(0, 2); forest.union(3, 2)
+>>> forest.groups()
+[[0, 2, 3]]
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+KEEP_RULES = ("first", "longest")
+
+
+class UnionFind:
+    """Disjoint sets over ``0..n-1`` with path halving and union by size."""
+
+    def __init__(self, n: int):
+        self.parent = list(range(n))
+        self.size = [1] * n
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        if self.size[ra] < self.size[rb]:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.size[ra] += self.size[rb]
+
+    def groups(self) -> list[list[int]]:
+        """Sets of two or more members, each sorted, in order of their first member."""
+        by_root: dict[int, list[int]] = {}
+        for x in range(len(self.parent)):
+            by_root.setdefault(self.find(x), []).append(x)
+        return [g for g in sorted(by_root.values(), key=lambda g: g[0]) if len(g) > 1]
+
+
+@dataclass
+class Member:
+    """One copy: its document id, paragraph index (paragraph level) and text."""
+
+    id: str
+    text: str
+    paragraph: int | None = None
+    similarity: float = 1.0
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id}
+        if self.paragraph is not None:
+            out["paragraph"] = self.paragraph
+        out["text"] = self.text
+        out["similarity"] = round(self.similarity, 4)
+        return out
+
+
+@dataclass
+class Cluster:
+    """Near-duplicates at one level; ``members[kept]`` is the copy that stays."""
+
+    level: str
+    members: list[Member]
+    kept: int = 0
+    keep_rule: str = "first"
+    id: str = ""
+    similarity: float = field(default=1.0)
+
+    def to_json(self) -> dict[str, Any]:
+        kept = self.members[self.kept]
+        return {
+            "cluster": self.id,
+            "level": self.level,
+            "similarity": round(self.similarity, 4),
+            "kept": {"id": kept.id, **({"paragraph": kept.paragraph} if kept.paragraph is not None else {})},
+            "keep_rule": self.keep_rule,
+            "members": [m.to_json() for m in self.members],
+        }
+
+
+def choose_kept(members: list[Member], rule: str) -> int:
+    """``first``: the earliest in input order; ``longest``: the longest text, the earliest on a tie."""
+    if rule == "first":
+        return 0
+    if rule == "longest":
+        return max(range(len(members)), key=lambda i: (len(members[i].text), -i))
+    raise ValueError(f"keep rule must be one of {KEEP_RULES}, not {rule!r}")

@@ -1,0 +1,106 @@
+"""MinHash fingerprints of character n-grams, computed in bulk with numpy.
+
+The signatures are datasketch's own ``affine32`` MinHash: each n-gram is hashed
+to 32 bits by :func:`shingle_hash`, pre-mixed with the MurmurHash3 finalizer and
+permuted by ``a * h + b mod 2**32`` with datasketch's permutations for the seed.
+So a fingerprint equals ``MinHash(num_perm, seed, hashfunc=shingle_hash)``
+updated with the same n-grams, and loads as a ``datasketch.LeanMinHash``:
+
+>>> from datasketch import MinHash
+>>> fp = Fingerprinter(ngram=5, num_perm=64)
+>>> key = "近年来临颍县始终坚持围绕发展抓党建"
+>>> m = MinHash(num_perm=64, seed=fp.seed, hashfunc=shingle_hash)
+>>> m.update_batch([key[i:i + 5] for i in range(len(key) - 4)])
+>>> bool((fp.lean(fp.signatures([key])[0]).hashvalues == m.hashvalues).all())
+True
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from datasketch import LeanMinHash, MinHash
+
+SEED = 1
+_MASK64 = (1 << 64) - 1
+_PRIME = 0x100000001B3  # FNV-1a 64-bit prime: the polynomial base of the n-gram hash
+_FMIX = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35))
+_MAX = np.uint32(0xFFFFFFFF)
+#: Shingles are hashed in chunks of this many rows to bound the (rows x num_perm) buffer.
+CHUNK = 1 << 14
+
+
+def shingle_hash(shingle: str | bytes) -> int:
+    """The 32-bit hash of one n-gram, as datasketch's ``hashfunc``: a polynomial over
+    code points (mod 2**64), folded to 32 bits.
+
+    >>> shingle_hash("临颍县始终") == shingle_hash(b"\\xe4\\xb8\\xb4\\xe9\\xa2\\x8d\\xe5\\x8e\\xbf\\xe5\\xa7\\x8b\\xe7\\xbb\\x88")
+    True
+    """
+    if isinstance(shingle, bytes):
+        shingle = shingle.decode("utf-8")
+    h = 0
+    for c in shingle:
+        h = (h * _PRIME + ord(c)) & _MASK64
+    return (h >> 32) ^ (h & 0xFFFFFFFF)
+
+
+def _ngram_hashes(points: np.ndarray, n: int) -> np.ndarray:
+    """:func:`shingle_hash` of every n-gram of a code point array, vectorised."""
+    count = len(points) - n + 1
+    h = np.zeros(count, dtype=np.uint64)
+    base = np.uint64(_PRIME)
+    for j in range(n):
+        h = h * base + points[j:j + count]
+    return ((h >> np.uint64(32)) ^ (h & np.uint64(0xFFFFFFFF))).astype(np.uint32)
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    s1, m1, s2, m2 = _FMIX
+    h = h ^ (h >> s1)
+    h = h * m1
+    h = h ^ (h >> s2)
+    h = h * m2
+    return h ^ (h >> s1)
+
+
+class Fingerprinter:
+    """Signatures of comparison keys: ``ngram``-character shingles, ``num_perm`` permutations."""
+
+    def __init__(self, ngram: int = 5, num_perm: int = 128, seed: int = SEED):
+        self.ngram, self.num_perm, self.seed = ngram, num_perm, seed
+        a, b = MinHash(num_perm=num_perm, seed=seed).permutations
+        self._a, self._b = a.astype(np.uint32), b.astype(np.uint32)
+
+    def shingles(self, key: str) -> np.ndarray:
+        """The distinct n-gram hashes of ``key`` (empty when ``key`` is shorter than ``ngram``)."""
+        if len(key) < self.ngram:
+            return np.zeros(0, dtype=np.uint32)
+        points = np.frombuffer(key.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        return np.unique(_ngram_hashes(points, self.ngram))
+
+    def signatures(self, keys: Sequence[str]) -> np.ndarray:
+        """One row of ``num_perm`` uint32 minima per key; a key shorter than ``ngram`` gets
+        the empty signature (all 2**32-1), which callers must not compare (see dedup)."""
+        out = np.full((len(keys), self.num_perm), _MAX, dtype=np.uint32)
+        hashed = [_fmix32(self.shingles(k)) for k in keys]
+        lengths = np.array([len(h) for h in hashed])
+        if not lengths.sum():
+            return out
+        flat = np.concatenate(hashed)
+        owner = np.repeat(np.arange(len(keys)), lengths)
+        with np.errstate(over="ignore"):
+            for start in range(0, len(flat), CHUNK):
+                stop = min(start + CHUNK, len(flat))
+                permuted = flat[start:stop, None] * self._a + self._b
+                # rows are grouped by owner: reduce each owner's run to its minimum
+                rows = owner[start:stop]
+                cuts = np.flatnonzero(np.diff(rows)) + 1
+                starts = np.concatenate(([0], cuts))
+                minima = np.minimum.reduceat(permuted, starts, axis=0)
+                np.minimum.at(out, rows[starts], minima)
+        return out
+
+    def lean(self, signature: np.ndarray) -> LeanMinHash:
+        """A signature as a datasketch ``LeanMinHash`` (datasketch 2.x, ``affine32``)."""
+        return LeanMinHash(seed=self.seed, hashvalues=signature, scheme="affine32")
