@@ -26,8 +26,8 @@ _MASK64 = (1 << 64) - 1
 _PRIME = 0x100000001B3  # FNV-1a 64-bit prime: the polynomial base of the n-gram hash
 _FMIX = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35))
 _MAX = np.uint32(0xFFFFFFFF)
-#: Shingles are hashed in chunks of this many rows to bound the (rows x num_perm) buffer.
-CHUNK = 1 << 14
+#: Permutations are applied to about this many shingles at a time (a num_perm x CHUNK block).
+CHUNK = 1 << 15
 
 
 def shingle_hash(shingle: str | bytes) -> int:
@@ -81,24 +81,37 @@ class Fingerprinter:
 
     def signatures(self, keys: Sequence[str]) -> np.ndarray:
         """One row of ``num_perm`` uint32 minima per key; a key shorter than ``ngram`` gets
-        the empty signature (all 2**32-1), which callers must not compare (see dedup)."""
+        the empty signature (all 2**32-1), which callers must not compare (see dedup).
+
+        All keys are hashed in one pass over their concatenation; the permutations are then
+        applied to chunks of whole keys as a (permutations x shingles) block, so each key's
+        minima are a contiguous reduction.
+        """
+        n = self.ngram
         out = np.full((len(keys), self.num_perm), _MAX, dtype=np.uint32)
-        hashed = [_fmix32(self.shingles(k)) for k in keys]
-        lengths = np.array([len(h) for h in hashed])
-        if not lengths.sum():
+        lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
+        counts = np.maximum(lengths - n + 1, 0)
+        if not counts.sum():
             return out
-        flat = np.concatenate(hashed)
-        owner = np.repeat(np.arange(len(keys)), lengths)
+        points = np.frombuffer("".join(keys).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        hashed = _fmix32(_ngram_hashes(points, n))
+        begins = np.cumsum(lengths) - lengths
+        # the n-grams inside each key: skip those that run across a key boundary
+        first = np.cumsum(counts) - counts
+        flat = hashed[np.repeat(begins - first, counts) + np.arange(counts.sum())]
+        bounds = np.cumsum(counts)
+        k0 = 0
         with np.errstate(over="ignore"):
-            for start in range(0, len(flat), CHUNK):
-                stop = min(start + CHUNK, len(flat))
-                permuted = flat[start:stop, None] * self._a + self._b
-                # rows are grouped by owner: reduce each owner's run to its minimum
-                rows = owner[start:stop]
-                cuts = np.flatnonzero(np.diff(rows)) + 1
-                starts = np.concatenate(([0], cuts))
-                minima = np.minimum.reduceat(permuted, starts, axis=0)
-                np.minimum.at(out, rows[starts], minima)
+            while k0 < len(keys):
+                s0 = int(bounds[k0 - 1]) if k0 else 0
+                k1 = max(int(np.searchsorted(bounds, s0 + CHUNK, side="right")), k0 + 1)
+                block = np.multiply(self._a[:, None], flat[None, s0:int(bounds[k1 - 1])])
+                np.add(block, self._b[:, None], out=block)
+                nonempty = np.flatnonzero(counts[k0:k1])
+                if len(nonempty):
+                    starts = (np.cumsum(counts[k0:k1]) - counts[k0:k1])[nonempty]
+                    out[k0 + nonempty] = np.minimum.reduceat(block, starts, axis=1).T
+                k0 = k1
         return out
 
     def lean(self, signature: np.ndarray) -> LeanMinHash:

@@ -7,13 +7,24 @@ from __future__ import annotations
 
 import unicodedata
 
+import re
+
 import opencc
-import regex
 
 _T2S = opencc.OpenCC("t2s")
-_DROP = regex.compile(r"[\p{P}\p{S}\p{Z}\s\p{Cc}\p{Cf}]+")
+#: Everything but letters and digits: punctuation, symbols, white space, controls, private use.
+#: (The standard library's Unicode \w is letters, digits and the underscore.)
+_DROP = re.compile(r"[\W_]+")
 
 
 def comparison_key(text: str) -> str:
-    """OpenCC t2s, NFKC, then no white space, punctuation or symbols."""
-    return _DROP.sub("", unicodedata.normalize("NFKC", _T2S.convert(text)))
+    """OpenCC t2s, NFKC, then letters and digits only: no white space, punctuation or symbols.
+
+    Punctuation goes first, so NFKC (slow on CJK text) runs only on what is left, and only
+    when that is not already normalised; it can make new symbols (``①`` is ``1``, a
+    compatibility space), so they are removed once more.
+    """
+    key = _DROP.sub("", _T2S.convert(text))
+    if not unicodedata.is_normalized("NFKC", key):
+        key = _DROP.sub("", unicodedata.normalize("NFKC", key))
+    return key

@@ -15,23 +15,21 @@ from __future__ import annotations
 
 import functools
 import importlib.resources
+import re
 
 import opencc
 
 #: A word must be at least this frequent in the dictionary to count as evidence.
 MIN_COUNT = 3
 _T2S = opencc.OpenCC("t2s")
+_ENTRY = re.compile(r"^(\S{2,4}) (\d+)", re.M)
 
 
 @functools.cache
 def _words() -> dict[str, int]:
+    """Words of two to four characters and their counts (``word count tag`` lines)."""
     text = importlib.resources.files("jieba").joinpath("dict.txt").read_text(encoding="utf-8")
-    words: dict[str, int] = {}
-    for line in text.splitlines():
-        parts = line.split(" ")
-        if len(parts) >= 2 and 2 <= len(parts[0]) <= 4:
-            words[parts[0]] = int(parts[1])
-    return words
+    return {word: int(count) for word, count in _ENTRY.findall(text)}
 
 
 def word_count(word: str) -> int:

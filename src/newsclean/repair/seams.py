@@ -34,6 +34,12 @@ REPEATABLE_PUNCTUATION = "，。、；：！？"
 #: this fraction as common: ``文静`` (74) against ``静静`` (236) drops the copy.
 REDUPLICATION_RIVAL = 4
 
+_HAN = regex.compile(r"\p{Han}")
+_CLAUSE_MARK = regex.compile(r"[，、,；;。！？]|[：:]$")
+_SENTENCE_MARK = regex.compile(r"[，。！？；]")
+_OPEN_END = regex.compile(r"[\p{Han}\d，、,“「『《（(][”」』]?$")
+_WEAK_LEFT = regex.compile(r"[\p{Han}\p{N}，、]")
+_WEAK_RIGHT = regex.compile(r"[\p{Han}\p{N}“「《]")
 PAIRS = {"“": "”", "「": "」", "『": "』", "（": "）", "(": ")", "《": "》", "【": "】"}
 CLOSERS = {v: k for k, v in PAIRS.items()}
 MARKUP = "*#_|~ "
@@ -65,8 +71,8 @@ class SeamJudge:
     def heading_shaped(self, text: str) -> bool:
         """Short, with no clause or sentence punctuation and no quote left open: ``临颍县``,
         ``编者按``, a title, ``西贡北港：非原居民人妻挑战原居民`` (a colon inside is fine)."""
-        return len(text) <= self.rules.heading_max_chars and not self.closed(text) \
-            and not regex.search(r"[，、,；;。！？]|[：:]$", text) and not _unclosed_opener(text)
+        return len(text) <= self.rules.heading_max_chars and not _CLAUSE_MARK.search(text) \
+            and not self.closed(text) and not _unclosed_opener(text)
 
     def starts_sentence(self, text: str) -> bool:
         """Nothing says ``text`` continues something before it: it does not open with a
@@ -78,7 +84,7 @@ class SeamJudge:
         """``text`` ends inside a sentence: on a Han character, a digit, a comma or an opening
         bracket (a quoted term may close it: ``结合“两学一做”``), with no sentence end, lead-in
         or credit.  A URL or Latin text gives no sign."""
-        return not self.closed(text) and bool(regex.search(r"[\p{Han}\d，、,“「『《（(][”」』]?$", text))
+        return not self.closed(text) and bool(_OPEN_END.search(text[-2:]))
 
     def strong(self, left: str, right: str) -> Seam | None:
         """Strong evidence that ``right`` continues the sentence ``left`` stops in."""
@@ -112,7 +118,7 @@ class SeamJudge:
         c = right[0]
         if c in REPEATABLE_PUNCTUATION or (c in "—…" and left.endswith(c + c)):
             return Seam("page_break_repeated_char", 1, f"repeated {c}")
-        if not regex.match(r"\p{Han}", c):
+        if not _HAN.match(c):
             return None
         doubled = c + c
         if self.rules.is_reduplication(doubled):
@@ -129,7 +135,7 @@ class SeamJudge:
             return None
         if self.rules.new_start(right.lstrip(MARKUP)):
             return None
-        if not regex.match(r"[\p{Han}\p{N}，、]", left[-1]) or not regex.match(r"[\p{Han}\p{N}“「《]", right[0]):
+        if not _WEAK_LEFT.match(left[-1]) or not _WEAK_RIGHT.match(right[0]):
             return None
         return Seam("page_break", 0, "sentence left open")
 
@@ -163,7 +169,7 @@ def _unclosed_opener(text: str) -> str | None:
 def _early_closer(text: str) -> str | None:
     """A closing quote or bracket without its opener in the first words of ``text``."""
     closer = _unmatched_closer(text[:10])
-    if closer and not regex.search(r"[，。！？；]", text[:text.index(closer)]):
+    if closer and not _SENTENCE_MARK.search(text[:text.index(closer)]):
         return closer
     return None
 
