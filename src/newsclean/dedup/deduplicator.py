@@ -68,20 +68,23 @@ class Deduplicator:
         self.fingerprinter = Fingerprinter(o.ngram, o.num_perm)
         self.stats = {"fingerprint": StageStats(), "cluster": StageStats()}
         self._shingles: dict[str, np.ndarray] = {}
+        self._doc_keys: list[str] = []
 
     def run(self, docs: list[Document]) -> list[Cluster]:
         """Cluster ``docs`` at both levels, set ``duplicate_of``, and return the clusters."""
         start = time.perf_counter()
-        items = self._items(docs)
+        items, self._doc_keys = self._items(docs)
         keys = [it.key for it in items]
         long = [i for i, k in enumerate(keys) if len(k) >= self.options.ngram]
-        signatures = self.fingerprinter.signatures([keys[i] for i in long])
+        # only the band hashes are kept: 4 bytes a band, not 4 a permutation
+        bands = band_hashes(self.fingerprinter.signatures([keys[i] for i in long]),
+                            self.options.bands, self.options.rows)
         fp = self.stats["fingerprint"]
         fp.documents, fp.seconds = len(docs), time.perf_counter() - start
         fp.counts = {"paragraphs": len(items), "fingerprinted": len(long)}
 
         start = time.perf_counter()
-        pairs = self._verified_pairs(items, long, signatures)
+        pairs = self._verified_pairs(items, long, bands)
         paragraph_groups = self._groups(len(items), pairs)
         doc_clusters = self._document_clusters(docs, items, paragraph_groups)
         par_clusters = self._paragraph_clusters(docs, items, paragraph_groups, doc_clusters)
@@ -95,33 +98,31 @@ class Deduplicator:
         cl.counts = {"verified_pairs": len(pairs), "document_clusters": len(doc_clusters),
                      "paragraph_clusters": len(par_clusters)}
         self._shingles.clear()
+        self._doc_keys = []
         return clusters
 
     # -- items and pairs ----------------------------------------------------------------
 
-    def _items(self, docs: list[Document]) -> list[_Item]:
-        """Every paragraph long enough to compare; a document with none is one item."""
-        items = []
+    def _items(self, docs: list[Document]) -> tuple[list[_Item], list[str]]:
+        """Every paragraph long enough to compare (a document with none is one item), and
+        each document's key, which is its paragraphs' keys put together."""
+        items, doc_keys = [], []
         for d, doc in enumerate(docs):
-            found = False
-            for p, text in enumerate(doc.paragraphs):
-                key = comparison_key(text)
-                if len(key) >= self.options.min_chars:
-                    items.append(_Item(d, p, key))
-                    found = True
-            if not found:
-                key = comparison_key(doc.text)
-                if key:
-                    items.append(_Item(d, None, key))
-        return items
+            keys = [comparison_key(text) for text in doc.paragraphs]
+            doc_keys.append("".join(keys))
+            long = [(p, key) for p, key in enumerate(keys) if len(key) >= self.options.min_chars]
+            items.extend(_Item(d, p, key) for p, key in long)
+            if not long and doc_keys[-1]:
+                items.append(_Item(d, None, doc_keys[-1]))
+        return items, doc_keys
 
-    def _verified_pairs(self, items: list[_Item], long: list[int], signatures: np.ndarray) -> dict:
+    def _verified_pairs(self, items: list[_Item], long: list[int], bands: np.ndarray) -> dict:
         """Pairs of items in different documents whose Jaccard passes the threshold: LSH
         candidates verified on their shingle sets, and short keys that are equal."""
         o = self.options
         pairs: dict[tuple[int, int], float] = {}
         if len(long) > 1:
-            found = candidate_pairs(band_hashes(signatures, o.bands, o.rows))
+            found = candidate_pairs(bands)
             index = np.array(long)
             for a, b in index[found].tolist() if len(found) else []:
                 if items[a].doc != items[b].doc:
@@ -168,13 +169,11 @@ class Deduplicator:
             owners = sorted({items[i].doc for i in group})
             if len(owners) <= o.max_shared:
                 candidates.update(combinations(owners, 2))
-        keys: dict[int, str] = {}
+        keys = self._doc_keys
         forest = UnionFind(len(docs))
         similarity: dict[tuple[int, int], float] = {}
         for a, b in sorted(candidates):
-            ka = keys.setdefault(a, comparison_key(docs[a].text))
-            kb = keys.setdefault(b, comparison_key(docs[b].text))
-            j = self._jaccard(ka, kb)
+            j = self._jaccard(keys[a], keys[b])
             if j >= o.document_threshold:
                 forest.union(a, b)
                 similarity[(a, b)] = j
@@ -185,8 +184,7 @@ class Deduplicator:
             for m, d in zip(members, group):
                 pair = (min(d, group[kept]), max(d, group[kept]))
                 m.similarity = 1.0 if d == group[kept] else similarity.get(
-                    pair, self._jaccard(keys.setdefault(d, comparison_key(docs[d].text)),
-                                        keys.setdefault(group[kept], comparison_key(docs[group[kept]].text))))
+                    pair, self._jaccard(keys[d], keys[group[kept]]))
                 if d != group[kept]:
                     docs[d].duplicate_of = docs[group[kept]].id
             clusters.append(Cluster("document", members, kept, o.keep,

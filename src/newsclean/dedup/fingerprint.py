@@ -28,6 +28,8 @@ _FMIX = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE
 _MAX = np.uint32(0xFFFFFFFF)
 #: Permutations are applied to about this many shingles at a time (a num_perm x CHUNK block).
 CHUNK = 1 << 15
+#: Keys are hashed this many at a time, which bounds the memory of a call on a huge corpus.
+BATCH = 4096
 
 
 def shingle_hash(shingle: str | bytes) -> int:
@@ -83,16 +85,21 @@ class Fingerprinter:
         """One row of ``num_perm`` uint32 minima per key; a key shorter than ``ngram`` gets
         the empty signature (all 2**32-1), which callers must not compare (see dedup).
 
-        All keys are hashed in one pass over their concatenation; the permutations are then
-        applied to chunks of whole keys as a (permutations x shingles) block, so each key's
-        minima are a contiguous reduction.
+        Keys are hashed in batches, each in one pass over the batch's concatenation; the
+        permutations are then applied to chunks of whole keys as a (permutations x shingles)
+        block, so each key's minima are a contiguous reduction.
         """
-        n = self.ngram
         out = np.full((len(keys), self.num_perm), _MAX, dtype=np.uint32)
+        for start in range(0, len(keys), BATCH):
+            self._signatures(keys[start:start + BATCH], out[start:start + BATCH])
+        return out
+
+    def _signatures(self, keys: Sequence[str], out: np.ndarray) -> None:
+        n = self.ngram
         lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
         counts = np.maximum(lengths - n + 1, 0)
         if not counts.sum():
-            return out
+            return
         points = np.frombuffer("".join(keys).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
         hashed = _fmix32(_ngram_hashes(points, n))
         begins = np.cumsum(lengths) - lengths
@@ -112,7 +119,6 @@ class Fingerprinter:
                     starts = (np.cumsum(counts[k0:k1]) - counts[k0:k1])[nonempty]
                     out[k0 + nonempty] = np.minimum.reduceat(block, starts, axis=1).T
                 k0 = k1
-        return out
 
     def lean(self, signature: np.ndarray) -> LeanMinHash:
         """A signature as a datasketch ``LeanMinHash`` (datasketch 2.x, ``affine32``)."""

@@ -1,10 +1,12 @@
 """Candidate pairs from banded signatures, kept in flat numpy arrays.
 
 Each item's signature is cut into ``bands`` bands of ``rows`` values, and each
-band is hashed to 64 bits.  Items that agree on a whole band are candidates.
-The index holds only the band hashes (8 bytes a band) and no Python object per
-item, so it stays small where ``datasketch.MinHashLSH`` spends about 3 KB an
-entry on dictionaries and lists.  Sorting each band's hashes groups the buckets.
+band is hashed to 32 bits.  Items that agree on a whole band are candidates.
+The index holds only the band hashes (4 bytes a band: 128 bytes an item with
+32 bands) and no Python object per item, where ``datasketch.MinHashLSH`` spends
+several KB an entry on dictionaries and lists.  Sorting each band's hashes
+groups the buckets.  A 32-bit hash lets unrelated bands collide now and then:
+those are extra candidates, and verification turns them away.
 
 >>> import numpy as np
 >>> sig = np.array([[1, 2, 3, 4], [1, 2, 9, 9], [7, 7, 7, 7]], dtype=np.uint32)
@@ -19,7 +21,7 @@ _BASE = np.uint64(0x9E3779B97F4A7C15)
 
 
 def band_hashes(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """A (items, bands) uint64 array: a hash of each band of each signature."""
+    """A (items, bands) uint32 array: a hash of each band of each signature."""
     if signatures.shape[1] < bands * rows:
         raise ValueError(f"{bands} bands of {rows} rows need {bands * rows} permutations, "
                          f"not {signatures.shape[1]}")
@@ -28,7 +30,7 @@ def band_hashes(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     with np.errstate(over="ignore"):
         for r in range(rows):
             h = (h ^ cut[:, :, r]) * _BASE
-    return h
+    return ((h >> np.uint64(32)) ^ h).astype(np.uint32)
 
 
 def candidate_pairs(hashes: np.ndarray) -> np.ndarray:

@@ -44,6 +44,13 @@ class Normalise:
         return cls(load_substitutions(user_dir, replace_bundled), convert)
 
     def process(self, doc: Document) -> Document:
+        self.apply_rules(doc)
+        if self.converter:
+            self.converter.apply(doc)
+        return doc
+
+    def apply_rules(self, doc: Document) -> None:
+        """The character rules alone, in order, each only where its triggers occur."""
         present = self._present(doc.text)
         for sub, rare, common in zip(self.substitutions, self._rare, self._common):
             if (rare is None or rare.search(present)) and (common is None or common.search(doc.text)):
@@ -51,9 +58,6 @@ class Normalise:
                 _apply(doc, sub)
                 # Only a replacement can bring in characters: add the triggers it brought.
                 present += self._present("".join(e.after for e in doc.edits[edits:]))
-        if self.converter:
-            self.converter.apply(doc)
-        return doc
 
     def _present(self, text: str) -> str:
         """The trigger characters ``text`` holds."""
@@ -81,8 +85,7 @@ class Renormalise:
     def process(self, doc: Document) -> Document:
         if any(e.stage == self.after and e.after == "" for e in doc.edits):
             edits = len(doc.edits)
-            for sub in self.normalise.substitutions:
-                _apply(doc, sub)
+            self.normalise.apply_rules(doc)
             doc.edits[edits:] = [e._replace(stage=self.name) for e in doc.edits[edits:]]
         return doc
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..document import Document
+from ..document import Document, Edit
 from .blocks import Block
 from .seams import Seam
 
@@ -58,12 +58,17 @@ def render(doc: Document, blocks: list[Block], final: list[Placed], removed: dic
             note = "; ".join(s.evidence for s in seams if s and s.evidence)
             plan.append((cursor, start + _drop(here), text + _joint(here), rule, note))
         cursor, previous = blocks[current].end, current
-    delta = 0
+    # Build the new text once; each edit's offset is shifted by the edits before it.
+    pieces, cursor, delta = [], 0, 0
     for start, end, after, rule, note in plan:
-        before = doc.text[start + delta:end + delta]
-        if before != after:
-            doc.replace(start + delta, end + delta, after, stage=STAGE, rule=rule, note=note)
-            delta += len(after) - len(before)
+        before = doc.text[start:end]
+        if before == after:
+            continue
+        doc.edits.append(Edit(STAGE, rule, start + delta, before, after, note))
+        pieces += [doc.text[cursor:start], after]
+        cursor, delta = end, delta + len(after) - len(before)
+    if pieces:
+        doc.text = "".join(pieces) + doc.text[cursor:]
 
 
 def _joint(p: Placed) -> str:

@@ -16,7 +16,7 @@ import regex
 from ..ruleset import Rule, compile_pattern, load_rules
 
 FURNITURE_KINDS = {"line": {"pattern", "max_chars"}, "edge": {"pattern"}}
-#: Furniture lines are short: a block longer than a rule's ``max_chars`` is not tested against it.
+#: Furniture lines are short: a block longer than every rule's ``max_chars`` is not tested.
 FURNITURE_MAX_CHARS = 60
 #: End rules look at a block's last characters and start rules at its first, not the whole block.
 EDGE_CHARS = 64
@@ -25,16 +25,49 @@ SEAM_KINDS = {"end": {"pattern"}, "start": {"pattern"}, "unit": {"pattern"}, "co
 REDUPLICATION_KINDS = {"words": {"words"}}
 
 
+class PatternSet:
+    """Rules of one kind, tried in order; the id of the first that matches is the answer.
+
+    Most texts match none, so a single alternation of all the patterns is tried first and
+    the rules one by one only when it matches (where no pattern refers back to a group, which
+    an alternation would renumber).
+
+    >>> rules = PatternSet([("a", regex.compile("x+")), ("b", regex.compile("y"))])
+    >>> rules.first("zzy"), rules.first("zzz"), rules.first("xx", full=True)
+    ('b', None, 'a')
+    """
+
+    def __init__(self, patterns: list[tuple[str, regex.Pattern]]):
+        self.patterns = tuple(patterns)
+        sources = [p.pattern for _, p in patterns]
+        self._any = None
+        if len(sources) > 1 and not any(regex.search(r"\\[1-9]|\(\?P=|\\g<", s) for s in sources):
+            self._any = regex.compile("|".join(f"(?:{s})" for s in sources), regex.V1)
+
+    def first(self, text: str, full: bool = False) -> str | None:
+        if self._any is not None and not _match(self._any, text, full):
+            return None
+        for rule_id, pattern in self.patterns:
+            if _match(pattern, text, full):
+                return rule_id
+        return None
+
+
+def _match(pattern: regex.Pattern, text: str, full: bool):
+    return pattern.fullmatch(text, timeout=1.0) if full else pattern.search(text, timeout=1.0)
+
+
 @dataclass(frozen=True)
 class RepairRules:
     """Compiled repair rules, each pattern kept with the id of the rule it came from."""
 
-    furniture_lines: tuple[tuple[str, regex.Pattern, int], ...]
+    furniture_lines: PatternSet
+    furniture_max_chars: int
     furniture_edges: tuple[tuple[str, regex.Pattern], ...]
-    closed_ends: tuple[tuple[str, regex.Pattern], ...]
-    new_starts: tuple[tuple[str, regex.Pattern], ...]
-    units: tuple[tuple[str, regex.Pattern], ...]
-    continuations: tuple[tuple[str, regex.Pattern], ...]
+    closed_ends: PatternSet
+    new_starts: PatternSet
+    units: PatternSet
+    continuations: PatternSet
     heading_max_chars: int
     reduplications: frozenset[str]
 
@@ -49,42 +82,41 @@ class RepairRules:
         if not isinstance(max_chars, int) or max_chars < 1:
             raise headings[-1].error("'max_chars' must be a positive integer")
         return cls(
-            furniture_lines=tuple((rule_id, pattern, _max_chars(rule)) for (rule_id, pattern), rule
-                                  in zip(_patterns(furniture, "line"), [r for r in furniture if r.kind == "line"])),
-            furniture_edges=_patterns(furniture, "edge"),
-            closed_ends=_patterns(seams, "end"),
-            new_starts=_patterns(seams, "start"),
-            units=_patterns(seams, "unit"),
-            continuations=_patterns(seams, "continuation"),
+            furniture_lines=PatternSet(_patterns(furniture, "line")),
+            furniture_max_chars=max((_max_chars(r) for r in furniture if r.kind == "line"), default=0),
+            furniture_edges=tuple(_patterns(furniture, "edge")),
+            closed_ends=PatternSet(_patterns(seams, "end")),
+            new_starts=PatternSet(_patterns(seams, "start")),
+            units=PatternSet(_patterns(seams, "unit")),
+            continuations=PatternSet(_patterns(seams, "continuation")),
             heading_max_chars=max_chars,
             reduplications=frozenset(_words(words)),
         )
 
     def furniture(self, text: str) -> str | None:
         """The id of the furniture rule matching the whole of ``text``, if any."""
-        for rule_id, pattern, max_chars in self.furniture_lines:
-            if len(text) <= max_chars and pattern.fullmatch(text, timeout=1.0):
-                return rule_id
-        return None
+        if len(text) > self.furniture_max_chars:
+            return None
+        return self.furniture_lines.first(text, full=True)
 
     def closed_end(self, text: str) -> str | None:
         """The id of the rule saying ``text`` ends a unit (a sentence, a lead-in, a credit …)."""
-        return _first(self.closed_ends, text[-EDGE_CHARS:]) or _first(self.units, text[:EDGE_CHARS])
+        return self.closed_ends.first(text[-EDGE_CHARS:]) or self.units.first(text[:EDGE_CHARS])
 
     def new_start(self, text: str) -> str | None:
         """The id of the rule saying ``text`` opens a new unit (an enumeration, a dateline …)."""
-        return _first(self.new_starts + self.units, text[:EDGE_CHARS])
+        return self.new_starts.first(text[:EDGE_CHARS]) or self.units.first(text[:EDGE_CHARS])
 
     def continues(self, text: str) -> str | None:
         """The id of the rule saying ``text`` cannot open a sentence."""
-        return _first(self.continuations, text[:EDGE_CHARS])
+        return self.continuations.first(text[:EDGE_CHARS])
 
     def is_reduplication(self, word: str) -> bool:
         return word in self.reduplications
 
 
-def _patterns(rules: list[Rule], kind: str) -> tuple[tuple[str, regex.Pattern], ...]:
-    return tuple((r.id, compile_pattern(r)) for r in rules if r.kind == kind)
+def _patterns(rules: list[Rule], kind: str) -> list[tuple[str, regex.Pattern]]:
+    return [(r.id, compile_pattern(r)) for r in rules if r.kind == kind]
 
 
 def _words(rules: list[Rule]) -> list[str]:
@@ -95,13 +127,6 @@ def _words(rules: list[Rule]) -> list[str]:
             raise rule.error("'words' must be a list of non-empty strings")
         words.extend(listed)
     return words
-
-
-def _first(patterns, text: str) -> str | None:
-    for rule_id, pattern in patterns:
-        if pattern.search(text, timeout=1.0):
-            return rule_id
-    return None
 
 
 def _max_chars(rule: Rule) -> int:

@@ -18,6 +18,7 @@ Seam(rule='page_break', drop=0, evidence='word 天天')
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import regex
@@ -63,12 +64,15 @@ class SeamJudge:
 
     def __init__(self, rules: RepairRules):
         self.rules = rules
+        # the same block is asked about several times: remember the answers (pure functions)
+        self.closed = functools.lru_cache(maxsize=1 << 14)(self._closed)
+        self.heading_shaped = functools.lru_cache(maxsize=1 << 14)(self._heading_shaped)
 
-    def closed(self, text: str) -> str | None:
+    def _closed(self, text: str) -> str | None:
         """The rule by which ``text`` ends a unit, or ``None`` when it stops mid-sentence."""
         return self.rules.closed_end(text.rstrip(" "))
 
-    def heading_shaped(self, text: str) -> bool:
+    def _heading_shaped(self, text: str) -> bool:
         """Short, with no clause or sentence punctuation and no quote left open: ``临颍县``,
         ``编者按``, a title, ``西贡北港：非原居民人妻挑战原居民`` (a colon inside is fine)."""
         return len(text) <= self.rules.heading_max_chars and not _CLAUSE_MARK.search(text) \

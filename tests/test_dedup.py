@@ -1,0 +1,146 @@
+"""Near-duplicate detection: thresholds, scripts, short texts, determinism, datasketch round trips."""
+import json
+import pickle
+
+import numpy as np
+import opencc
+import pytest
+from click.testing import CliRunner
+from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+from newsclean.cli import main
+from newsclean.dedup import DedupOptions, Deduplicator, Fingerprinter, comparison_key, shingle_hash
+from newsclean.document import Document
+from conftest import SAMPLES, read_jsonl
+
+GOLDEN = (SAMPLES / "expected" / "seed.txt").read_text(encoding="utf-8").split("\n")
+LONG = [p for p in GOLDEN if len(p) > 150]
+S2T = opencc.OpenCC("s2t")
+
+
+def jaccard(a: str, b: str, n: int = 5) -> float:
+    fp = Fingerprinter(n)
+    sa, sb = set(fp.shingles(comparison_key(a)).tolist()), set(fp.shingles(comparison_key(b)).tolist())
+    return len(sa & sb) / len(sa | sb)
+
+
+def edited(text: str, every: int) -> str:
+    """``text`` with every ``every``-th Han character replaced: a copy edited in many places."""
+    return "".join("某" if i % every == every - 1 and "\u4e00" <= c <= "\u9fff" else c for i, c in enumerate(text))
+
+
+def paragraph_pairs(docs):
+    clusters = Deduplicator().run(docs)
+    return {tuple(sorted(m.id for m in c.members)) for c in clusters if c.level == "paragraph"}
+
+
+@pytest.mark.parametrize("every", [30, 40, 60])
+def test_edited_paragraphs_above_the_threshold_are_found(every):
+    original = LONG[0]
+    copy = edited(original, every)
+    assert jaccard(original, copy) >= 0.6
+    docs = [Document(id="a", text="\n".join([original] + GOLDEN[10:16])),
+            Document(id="b", text="\n".join([copy] + GOLDEN[20:27]))]
+    assert paragraph_pairs(docs) == {("a", "b")}
+    assert docs[1].duplicate_of is None
+
+
+@pytest.mark.parametrize("every", [8, 12])
+def test_paragraphs_below_the_threshold_are_not_reported(every):
+    original = LONG[0]
+    copy = edited(original, every)
+    assert jaccard(original, copy) < 0.6
+    docs = [Document(id="a", text=original), Document(id="b", text=copy)]
+    assert Deduplicator().run(docs) == []
+
+
+def test_copies_in_the_other_script_are_document_duplicates():
+    story = "\n".join(GOLDEN[3:9])
+    docs = [Document(id="simplified", text=story), Document(id="other", text="\n".join(GOLDEN[10:16])),
+            Document(id="traditional", text=S2T.convert(story))]
+    clusters = Deduplicator().run(docs)
+    assert [(c.level, [m.id for m in c.members]) for c in clusters] == [("document", ["simplified", "traditional"])]
+    assert docs[2].duplicate_of == "simplified" and docs[1].duplicate_of is None
+
+
+def test_a_shared_boilerplate_paragraph_does_not_make_documents_copies():
+    boiler = "请加入成为本报的月费订户，长期支持我们的工作。所有订户都可以收到我们的每周时事通讯。"
+    docs = [Document(id="a", text="\n".join(GOLDEN[3:8] + [boiler])),
+            Document(id="b", text="\n".join(GOLDEN[10:16] + [boiler]))]
+    clusters = Deduplicator().run(docs)
+    assert [(c.level, [(m.id, m.paragraph) for m in c.members]) for c in clusters] == \
+        [("paragraph", [("a", 5), ("b", 6)])]
+    assert docs[1].duplicate_of is None
+
+
+def test_short_texts_take_the_exact_path_and_distinct_ones_never_merge():
+    options = DedupOptions(min_chars=1)
+    docs = [Document(id="a", text="临颍县"), Document(id="b", text="舞阳县"), Document(id="c", text="临颍县"),
+            Document(id="d", text="西城区")]
+    clusters = Deduplicator(options).run(docs)
+    assert [[m.id for m in c.members] for c in clusters] == [["a", "c"]]
+    fp = Fingerprinter()
+    assert (fp.signatures(["临颍县"]) == fp.signatures(["舞阳县"])).all(), "short keys share the empty signature"
+
+
+def test_repeats_inside_one_document_are_left_to_repair():
+    doc = Document(id="a", text=LONG[0] + "\n" + LONG[0])
+    assert Deduplicator().run([doc, Document(id="b", text=LONG[1])]) == []
+
+
+def test_cluster_ids_and_kept_members_are_deterministic():
+    def run(keep):
+        docs = [Document(id=f"d{i}", text="\n".join(GOLDEN[3:9]) + "。" * i) for i in range(4)]
+        return [c.to_json() for c in Deduplicator(DedupOptions(keep=keep)).run(docs)], docs
+    first, docs = run("first")
+    assert first == run("first")[0]
+    assert first[0]["cluster"] == "d1" and first[0]["kept"] == {"id": "d0"}
+    assert [d.duplicate_of for d in docs] == [None, "d0", "d0", "d0"]
+    longest, docs = run("longest")
+    assert longest[0]["kept"] == {"id": "d3"} and longest[0]["keep_rule"] == "longest"
+
+
+def test_fingerprints_round_trip_as_datasketch_lean_minhash():
+    fp = Fingerprinter(ngram=5, num_perm=128)
+    keys = [comparison_key(p) for p in LONG[:3]]
+    signatures = fp.signatures(keys)
+    for key, signature in zip(keys, signatures):
+        reference = MinHash(num_perm=128, seed=fp.seed, hashfunc=shingle_hash)
+        reference.update_batch([key[i:i + 5] for i in range(len(key) - 4)])
+        assert (reference.hashvalues == signature).all()
+        lean = fp.lean(signature)
+        buffer = bytearray(lean.bytesize())
+        lean.serialize(buffer)
+        restored = LeanMinHash.deserialize(buffer)
+        assert restored == lean and restored.scheme == "affine32"
+        assert pickle.loads(pickle.dumps(lean)) == lean
+    copy = fp.lean(fp.signatures([comparison_key(edited(LONG[0], 40))])[0])
+    lsh = MinHashLSH(threshold=0.6, num_perm=128)
+    for i, signature in enumerate(signatures):
+        lsh.insert(str(i), fp.lean(signature))
+    assert lsh.query(copy) == ["0"]
+    assert abs(fp.lean(signatures[0]).jaccard(copy) - jaccard(LONG[0], edited(LONG[0], 40))) < 0.15
+
+
+def test_bulk_signatures_match_one_at_a_time():
+    fp = Fingerprinter()
+    keys = [comparison_key(p) for p in GOLDEN] + ["", "abc"]
+    together = fp.signatures(keys)
+    assert all((fp.signatures([k])[0] == row).all() for k, row in zip(keys, together))
+    assert together.dtype == np.uint32
+
+
+def test_cli_marks_and_drops_duplicates(tmp_path):
+    story = "\n".join(GOLDEN[3:9])
+    lines = [{"id": "a", "text": story}, {"id": "b", "text": "\n".join(GOLDEN[10:16])},
+             {"id": "c", "text": S2T.convert(story)}]
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8")
+    runner = CliRunner()
+    runner.invoke(main, ["run", str(source), "--out", str(tmp_path / "marked"), "-q"], catch_exceptions=False)
+    marked = read_jsonl(tmp_path / "marked" / "corpus.jsonl")
+    assert [(d["id"], d["duplicate_of"]) for d in marked] == [("a", None), ("b", None), ("c", "a")]
+    clusters = read_jsonl(tmp_path / "marked" / "duplicates.jsonl")
+    assert clusters[0]["level"] == "document" and clusters[0]["members"][1]["text"].startswith("臨潁縣")
+    runner.invoke(main, ["run", str(source), "--out", str(tmp_path / "dropped"), "-q", "--drop-duplicates"])
+    assert [d["id"] for d in read_jsonl(tmp_path / "dropped" / "corpus.jsonl")] == ["a", "b"]
