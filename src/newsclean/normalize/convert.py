@@ -7,7 +7,7 @@ OpenCC converts phrase by phrase with its dictionaries, so ``乾隆`` stays
 >>> doc = Document(id="a", text="乾隆年間，頭髮")
 >>> ScriptConverter("t2s").apply(doc)
 >>> doc.text, [(e.before, e.after) for e in doc.edits]
-('乾隆年间，头发', [('間', '间'), ('頭髮', '头发')])
+('乾隆年间，头发', [('間，頭髮', '间，头发')])
 """
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ import opencc
 from ..document import Document, Edit
 
 STAGE = "normalise"
+#: Changed runs this close together are one edit (``頭髮`` … ``頭``): fewer, still small, edits.
+MERGE_GAP = 3
 
 
 class ConfigError(ValueError):
@@ -66,7 +68,7 @@ def _changed_runs(old: str, new: str) -> list[tuple[int, int, str]]:
     a = np.frombuffer(old.encode("utf-32-le"), dtype=np.uint32)
     b = np.frombuffer(new.encode("utf-32-le"), dtype=np.uint32)
     changed = np.flatnonzero(a != b)
-    cuts = np.flatnonzero(np.diff(changed) > 1)
+    cuts = np.flatnonzero(np.diff(changed) > MERGE_GAP + 1)
     starts = changed[np.concatenate(([0], cuts + 1))].tolist()
     ends = (changed[np.concatenate((cuts, [len(changed) - 1]))] + 1).tolist()
     return [(s, e, new[s:e]) for s, e in zip(starts, ends)]
