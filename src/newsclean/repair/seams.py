@@ -34,6 +34,8 @@ REPEATABLE_PUNCTUATION = "，。、；：！？"
 #: A reduplication (``天天``) stays doubled unless a word read without the copy is at least
 #: this fraction as common: ``文静`` (74) against ``静静`` (236) drops the copy.
 REDUPLICATION_RIVAL = 4
+#: A particle that opens a word at least this common opens a sentence too (``过去``, ``的确``).
+OPENING_WORD = 100
 
 _HAN = regex.compile(r"\p{Han}")
 _CLAUSE_MARK = regex.compile(r"[，、,；;。！？]|[：:]$")
@@ -78,11 +80,19 @@ class SeamJudge:
         return len(text) <= self.rules.heading_max_chars and not _CLAUSE_MARK.search(text) \
             and not self.closed(text) and not _unclosed_opener(text)
 
+    def continues(self, text: str) -> str | None:
+        """The rule by which ``text`` cannot open a sentence (``的``, ``了``, ``，`` …), unless
+        that character opens a common word (``的确``, ``过去``, ``地板``)."""
+        rule = self.rules.continues(text)
+        if rule and word_count(_T2S.convert(text[:2])) >= OPENING_WORD:
+            return None
+        return rule
+
     def starts_sentence(self, text: str) -> bool:
         """Nothing says ``text`` continues something before it: it does not open with a
         character that cannot start a sentence, nor close a quote in its first words
         (``党建”特色服务``; a quote closed after a comma may be a multi-paragraph quotation)."""
-        return not (self.rules.continues(text) or _early_closer(text))
+        return not (self.continues(text) or _early_closer(text))
 
     def stops_mid_sentence(self, text: str) -> bool:
         """``text`` ends inside a sentence: on a Han character, a digit, a comma or an opening
@@ -98,7 +108,7 @@ class SeamJudge:
             seam = self._repeated(left, right)
             if seam:
                 return seam
-        reason = self.rules.continues(right)
+        reason = self.continues(right)
         if reason:
             return Seam("page_break", 0, reason)
         opener = _unclosed_opener(left)
@@ -171,9 +181,10 @@ def _unclosed_opener(text: str) -> str | None:
 
 
 def _early_closer(text: str) -> str | None:
-    """A closing quote or bracket without its opener in the first words of ``text``."""
+    """A closing quote or bracket without its opener in the first words of ``text`` (not an
+    ASCII ``)``, which closes list numbers: ``1) 到…``)."""
     closer = _unmatched_closer(text[:10])
-    if closer and not _SENTENCE_MARK.search(text[:text.index(closer)]):
+    if closer and closer != ")" and not _SENTENCE_MARK.search(text[:text.index(closer)]):
         return closer
     return None
 
