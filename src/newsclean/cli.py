@@ -5,16 +5,19 @@ still written) or the run could not start; 2 the command line was wrong.
 """
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
 
 import click
 from tqdm import tqdm
 
 from .dedup import KEEP_RULES, DedupOptions
-from .io import InputError
+from .io import InputError, OutputDir
 from .job import RunOptions, StrictError, run_job
 from .normalize import ConfigError
 from .repair import ORPHAN_MODES
+from .report import explain, write_report
 from .ruleset import RuleError
 
 
@@ -27,7 +30,7 @@ def main() -> None:
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False),
-              help="Folder for corpus.jsonl, duplicates.jsonl and stats.json (created if missing).")
+              help="Folder for corpus.jsonl, duplicates.jsonl, report.html and stats.json (created if missing).")
 @click.option("--id-field", default="id", show_default=True, help="JSONL field holding the document id.")
 @click.option("--text-field", default="text", show_default=True, help="JSONL field holding the text.")
 @click.option("--convert", default=None, metavar="CONFIG",
@@ -88,6 +91,48 @@ def run(inputs, out, id_field, text_field, convert, rules_dir, no_default_rules,
         click.echo(f"newsclean: {len(result.errors)} bad input(s); see the errors above "
                    f"and stats.json", err=True)
         sys.exit(1)
+
+
+@main.command()
+@click.argument("run_dir", metavar="DIR", type=click.Path(exists=True, file_okay=False))
+def report(run_dir):
+    """Rebuild DIR/report.html from a run's corpus.jsonl, duplicates.jsonl and stats.json."""
+    folder = Path(run_dir)
+    try:
+        documents = _read_records(folder / "corpus.jsonl")
+        clusters = _read_records(folder / "duplicates.jsonl")
+        stats = json.loads((folder / "stats.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise click.ClickException(f"{run_dir} does not hold a finished run: {err}") from None
+    with OutputDir(folder) as staged:
+        write_report(staged.path("report.html"), documents, clusters, stats)
+        staged.commit()
+    click.echo(f"newsclean: wrote {folder / 'report.html'}", err=True)
+
+
+@main.command("explain")
+@click.argument("doc_id", metavar="ID")
+@click.option("--run", "run_dir", required=True, type=click.Path(exists=True, file_okay=False),
+              help="Folder of the run (holding corpus.jsonl).")
+@click.option("--stage", type=click.Choice(["all", "normalise", "repair", "renormalise"]), default="all",
+              show_default=True, help="Show the edits of one stage only.")
+def explain_command(doc_id, run_dir, stage):
+    """Print document ID's edits from a run as a coloured diff: rule, place, before and after."""
+    path = Path(run_dir) / "corpus.jsonl"
+    try:
+        with path.open(encoding="utf-8") as f:
+            record = next((r for r in map(json.loads, f) if str(r["id"]) == doc_id), None)
+    except (OSError, ValueError) as err:
+        raise click.ClickException(f"cannot read {path}: {err}") from None
+    if record is None:
+        raise click.ClickException(f"no document {doc_id!r} in {path}")
+    for line in explain(record, color=sys.stdout.isatty(), stage=None if stage == "all" else stage):
+        click.echo(line)
+
+
+def _read_records(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
 
 
 class _Progress:

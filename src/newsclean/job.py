@@ -8,7 +8,7 @@ Everything the ``newsclean run`` command does is here, callable from Python:
 >>> result.documents, result.errors
 (1, [])
 >>> sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
-['corpus.jsonl', 'duplicates.jsonl', 'stats.json']
+['corpus.jsonl', 'duplicates.jsonl', 'report.html', 'stats.json']
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from .io import InputError, OutputDir, read_inputs
 from .normalize import Normalise, Renormalise
 from .pipeline import Pipeline
 from .repair import Repair
+from .report import write_report
 
 @dataclass
 class RunOptions:
@@ -104,13 +105,16 @@ def run_job(inputs: Sequence[str], out: Path | str, options: RunOptions, *,
         "read": round(read_seconds, 3),
         "total": round(time.perf_counter() - started, 3),
     }
+    records = [doc.to_json() for doc in written]
+    cluster_records = [cluster.to_json() for cluster in clusters]
     with OutputDir(out) as staged:
         with staged.open("corpus.jsonl") as f:
-            for doc in written:
-                f.write(json.dumps(doc.to_json(), ensure_ascii=False) + "\n")
+            for record in records:
+                f.write(json.dumps(record, ensure_ascii=False) + "\n")
         with staged.open("duplicates.jsonl") as f:
-            for cluster in clusters:
-                f.write(json.dumps(cluster.to_json(), ensure_ascii=False) + "\n")
+            for record in cluster_records:
+                f.write(json.dumps(record, ensure_ascii=False) + "\n")
+        write_report(staged.path("report.html"), records, cluster_records, summary)
         staged.write_json("stats.json", summary)
         staged.commit()
     return RunResult(len(documents), errors, summary)

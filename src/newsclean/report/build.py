@@ -1,0 +1,258 @@
+"""The editors' report: one self-contained HTML file built from a run's outputs.
+
+Every piece of scraped text is escaped with :func:`html.escape` as the page is
+built; the inline script only shows and hides what is already there, and a
+Content-Security-Policy forbids any other script and every network request.
+What is embedded is capped (clusters, documents) so the file opens fast, and
+the report says how much was left out.
+
+>>> page = build_report([{"id": "x<script>", "text": "y", "flags": [{"kind": "empty", "paragraph": None}],
+...                       "edits": [], "duplicate_of": None}], [], {})
+>>> "x&lt;script&gt;" in page, "x<script>" in page
+(True, False)
+"""
+from __future__ import annotations
+
+import base64
+import difflib
+import hashlib
+import importlib.resources
+from collections import Counter
+from html import escape
+from typing import Any, Iterable
+
+from ..document import Edit, undo
+
+MAX_CLUSTERS = 200
+MAX_MEMBERS = 8
+MAX_DOCUMENTS = 200
+MAX_FRAGMENTS = 500
+MAX_MEMBER_CHARS = 1200
+MAX_EDIT_CHARS = 240
+CONTEXT = 24
+LAYOUT = "paragraph_break"
+
+
+def build_report(documents: Iterable[dict], clusters: Iterable[dict], stats: dict) -> str:
+    """The report page for corpus records, cluster records and ``stats.json``'s content."""
+    documents, clusters = list(documents), list(clusters)
+    repaired = [d for d in documents if _repairs(d) or d["flags"]]
+    ordered = sorted(clusters, key=lambda c: (-len(c["members"]), c["level"] != "document"))
+    script = _asset("report.js")
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    kinds = sorted({e["rule"] for d in repaired for e in _repairs(d)})
+    parts = [
+        "<!DOCTYPE html>\n<html lang=\"zh\"><head><meta charset=\"utf-8\">",
+        f"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+        f"script-src 'sha256-{digest}'\">",
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
+        "<title>newsclean report</title><style>", _asset("report.css"), "</style></head><body>",
+        f"<header><h1>newsclean report</h1><p>{len(documents)} documents written · "
+        f"{len(clusters)} duplicate clusters · {len(repaired)} documents repaired or flagged</p></header>",
+        _navigation(kinds),
+        "<main>",
+        _overview(documents, clusters, stats),
+        _clusters(ordered),
+        _repairs_section(repaired),
+        _fragments(documents),
+        "</main>",
+        f"<script>{script}</script></body></html>\n",
+    ]
+    return "".join(parts)
+
+
+def write_report(path, documents: Iterable[dict], clusters: Iterable[dict], stats: dict) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(build_report(documents, clusters, stats))
+
+
+def _asset(name: str) -> str:
+    return importlib.resources.files("newsclean.report").joinpath(name).read_text(encoding="utf-8")
+
+
+def _repairs(doc: dict) -> list[dict]:
+    return [e for e in doc["edits"] if e["stage"] == "repair" and e["rule"] != LAYOUT]
+
+
+def _navigation(kinds: list[str]) -> str:
+    options = "".join(f"<option value=\"{escape(k)}\">{escape(k)}</option>" for k in kinds)
+    return (
+        "<nav><label>id <input id=\"q\" type=\"search\" placeholder=\"document id\"></label>"
+        f"<label>repair <select id=\"kind\"><option value=\"\">all kinds</option>{options}</select></label>"
+        "<label>cluster size ≥ <input id=\"size\" type=\"number\" min=\"0\" value=\"0\" style=\"width:5em\"></label>"
+        "<a href=\"#overview\">overview</a><a href=\"#clusters\">duplicates</a><a href=\"#repairs\">repairs</a>"
+        "<a href=\"#fragments\">fragments</a></nav>"
+    )
+
+
+def _overview(documents: list[dict], clusters: list[dict], stats: dict) -> str:
+    levels = Counter(c["level"] for c in clusters)
+    repairs = Counter(e["rule"] for d in documents for e in _repairs(d))
+    flags = Counter(f["kind"] for d in documents for f in d["flags"])
+    rules = Counter(f"{e['stage']}/{e['rule']}" for d in documents for e in d["edits"] if e["rule"] != LAYOUT)
+    cards = [
+        ("documents in", stats.get("input", {}).get("documents", len(documents))),
+        ("documents out", len(documents)),
+        ("bad inputs", stats.get("input", {}).get("errors", 0)),
+        ("duplicates marked", sum(1 for d in documents if d.get("duplicate_of"))),
+        ("document clusters", levels["document"]),
+        ("paragraph clusters", levels["paragraph"]),
+        ("fragments flagged", sum(v for k, v in flags.items() if k.startswith("truncated"))),
+    ]
+    card_html = "".join(f"<div class=\"card\">{escape(name)}<b>{value}</b></div>" for name, value in cards)
+    return (
+        "<section id=\"overview\"><h2>Overview</h2>"
+        f"<div class=\"cards\">{card_html}</div>"
+        "<h3>Repairs by kind</h3>" + _bar_chart(repairs.most_common()) +
+        "<h3>Rules that fired most</h3>" + _table(["rule", "edits"], rules.most_common(12)) +
+        "<h3>Flags</h3>" + _table(["flag", "documents"], sorted(flags.items())) + "</section>"
+    )
+
+
+def _bar_chart(items: list[tuple[str, int]]) -> str:
+    """A horizontal bar chart drawn inline as SVG."""
+    if not items:
+        return "<p class=\"note\">No repairs.</p>"
+    top = max(v for _, v in items)
+    row, label, width = 22, 210, 420
+    bars = []
+    for i, (name, value) in enumerate(items):
+        y = i * row
+        bars.append(f"<text x=\"0\" y=\"{y + 15}\">{escape(name)}</text>"
+                    f"<rect x=\"{label}\" y=\"{y + 4}\" width=\"{max(1, round(width * value / top))}\" "
+                    f"height=\"14\" fill=\"#4a6fa5\"></rect>"
+                    f"<text x=\"{label + round(width * value / top) + 6}\" y=\"{y + 15}\">{value}</text>")
+    return (f"<svg role=\"img\" aria-label=\"repairs by kind\" width=\"{label + width + 60}\" "
+            f"height=\"{row * len(items)}\">{''.join(bars)}</svg>")
+
+
+def _table(header: list[str], rows: list[tuple[Any, Any]]) -> str:
+    if not rows:
+        return "<p class=\"note\">None.</p>"
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    body = "".join(f"<tr><td>{escape(str(a))}</td><td class=\"n\">{b}</td></tr>" for a, b in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _clusters(clusters: list[dict]) -> str:
+    shown = clusters[:MAX_CLUSTERS]
+    parts = [f"<section id=\"clusters\"><h2>Duplicate clusters</h2><p class=\"note\">Largest first. "
+             f"Showing <span id=\"shown-cluster\">{len(shown)}</span> of {len(clusters)} clusters"
+             f"{' (capped at %d)' % MAX_CLUSTERS if len(clusters) > MAX_CLUSTERS else ''}. "
+             "Differences from the kept copy are highlighted.</p>"]
+    for cluster in shown:
+        members = cluster["members"]
+        kept_id, kept_paragraph = cluster["kept"]["id"], cluster["kept"].get("paragraph")
+        kept = next(m for m in members if m["id"] == kept_id and m.get("paragraph") == kept_paragraph)
+        ids = " ".join(m["id"] for m in members)
+        hidden = len(members) - MAX_MEMBERS
+        members = [kept] + [m for m in members if m is not kept][:MAX_MEMBERS - 1]
+        parts.append(
+            f"<article class=\"cluster\" data-filter=\"cluster\" data-ids=\"{escape(ids)}\" "
+            f"data-size=\"{len(cluster['members'])}\" data-level=\"{escape(cluster['level'])}\">"
+            f"<h3>{escape(cluster['cluster'])} · {escape(cluster['level'])} level · {len(cluster['members'])} copies · "
+            f"similarity ≥ {cluster['similarity']:.2f} · kept: {escape(kept_id)} "
+            f"<span class=\"note\">(rule: {escape(cluster['keep_rule'])})</span></h3><div class=\"members\">")
+        for m in members:
+            is_kept = m is kept
+            where = f" ¶{m['paragraph']}" if m.get("paragraph") is not None else ""
+            badge = (f"<span class=\"badge kept\">kept · {escape(cluster['keep_rule'])}</span>" if is_kept
+                     else f"<span class=\"badge\">{m.get('similarity', 1.0):.2f}</span>")
+            text = escape(m["text"][:MAX_MEMBER_CHARS]) if is_kept else _difference(kept["text"], m["text"])
+            more = "…" if len(m["text"]) > MAX_MEMBER_CHARS else ""
+            parts.append(f"<div class=\"member{' kept' if is_kept else ''}\"><div>{badge}"
+                         f"<b>{escape(m['id'])}</b>{escape(where)}</div><div class=\"text\">{text}{more}</div></div>")
+        more = f"<p class=\"note\">and {hidden} more copies: {escape(ids)}</p>" if hidden > 0 else ""
+        parts.append(f"</div>{more}</article>")
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _difference(kept: str, other: str) -> str:
+    """``other`` against ``kept``, character by character: what it lacks struck out, what it
+    adds highlighted.  Both are escaped."""
+    a, b = kept[:MAX_MEMBER_CHARS], other[:MAX_MEMBER_CHARS]
+    out = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(escape(b[j1:j2]))
+            continue
+        if i2 > i1:
+            out.append(f"<del>{escape(a[i1:i2])}</del>")
+        if j2 > j1:
+            out.append(f"<ins>{escape(b[j1:j2])}</ins>")
+    return "".join(out)
+
+
+def _repairs_section(documents: list[dict]) -> str:
+    shown = documents[:MAX_DOCUMENTS]
+    parts = [f"<section id=\"repairs\"><h2>Repairs per document</h2><p class=\"note\">Showing "
+             f"<span id=\"shown-doc\">{len(shown)}</span> of {len(documents)} documents with repairs or flags"
+             f"{' (capped at %d)' % MAX_DOCUMENTS if len(documents) > MAX_DOCUMENTS else ''}. "
+             "Each repair shows the text around it before (removed text struck out) and after "
+             "(inserted text highlighted); ⏎ is a line break.</p>"]
+    for doc in shown:
+        repairs = _repairs(doc)
+        kinds = " ".join(sorted({e["rule"] for e in repairs} | {f["kind"] for f in doc["flags"]}))
+        normalised = Counter(e["rule"] for e in doc["edits"] if e["stage"] != "repair")
+        flags = "".join(f"<span class=\"badge flag\">{escape(f['kind'])}"
+                        f"{' ¶%d' % f['paragraph'] if f.get('paragraph') is not None else ''}</span>"
+                        for f in doc["flags"])
+        parts.append(f"<article class=\"doc\" data-filter=\"doc\" data-ids=\"{escape(doc['id'])}\" "
+                     f"data-kinds=\"{escape(kinds)}\"><h3>{escape(doc['id'])} {flags}</h3>")
+        if normalised:
+            summary = ", ".join(f"{escape(r)} ×{n}" for r, n in sorted(normalised.items()))
+            parts.append(f"<p class=\"note\">character fixes: {summary}</p>")
+        if repairs:
+            parts.append("<ol class=\"edits\">")
+            parts.extend(_edit_items(doc))
+            parts.append("</ol>")
+        parts.append("</article>")
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _edit_items(doc: dict) -> list[str]:
+    """Each repair with its context, replaying the edit log from the input text."""
+    edits = [Edit.from_json(e) for e in doc["edits"]]
+    text = undo(doc["text"], edits)
+    items = []
+    for e in edits:
+        after_text = text[:e.at] + e.after + text[e.at + len(e.before):]
+        if e.stage == "repair" and e.rule != LAYOUT:
+            old = (_visible(text[max(0, e.at - CONTEXT):e.at]) + f"<del>{_visible(e.before)}</del>"
+                   + _visible(text[e.at + len(e.before):e.at + len(e.before) + CONTEXT]))
+            end = e.at + len(e.after)
+            new = (_visible(after_text[max(0, e.at - CONTEXT):e.at]) + f"<ins>{_visible(e.after)}</ins>"
+                   + _visible(after_text[end:end + CONTEXT]))
+            note = f" <span class=\"note\">{escape(e.note)}</span>" if e.note else ""
+            items.append(f"<li data-kind=\"{escape(e.rule)}\"><span class=\"badge\">{escape(e.rule)}</span>"
+                         f"at {e.at}{note}<span class=\"ctx\"><span class=\"label\">before</span>{old}</span>"
+                         f"<span class=\"ctx\"><span class=\"label\">after</span>{new}</span></li>")
+        text = after_text
+    return items
+
+
+def _visible(text: str) -> str:
+    """Escaped, line breaks shown, long spans (a removed block) shortened in the middle."""
+    if len(text) > MAX_EDIT_CHARS:
+        half = MAX_EDIT_CHARS // 2
+        text = f"{text[:half]} … [{len(text) - 2 * half} characters] … {text[-half:]}"
+    return escape(text).replace("\n", "⏎")
+
+
+def _fragments(documents: list[dict]) -> str:
+    rows = [(d, f) for d in documents for f in d["flags"]
+            if f["kind"].startswith("truncated") and f.get("paragraph") is not None]
+    parts = [f"<section id=\"fragments\"><h2>Fragments to review</h2><p class=\"note\">Paragraphs that start or "
+             f"end mid-sentence with nothing to attach to: {len(rows)}"
+             f"{', showing %d' % MAX_FRAGMENTS if len(rows) > MAX_FRAGMENTS else ''}.</p>"
+             "<table class=\"fragments\"><tr><th>document</th><th>¶</th><th>flag</th><th>text</th></tr>"]
+    for doc, flag in rows[:MAX_FRAGMENTS]:
+        paragraph = doc["text"].split("\n")[flag["paragraph"]]
+        excerpt = paragraph if len(paragraph) <= 120 else paragraph[:50] + " … " + paragraph[-50:]
+        parts.append(f"<tr data-filter=\"fragment\" data-ids=\"{escape(doc['id'])}\" "
+                     f"data-kinds=\"{escape(flag['kind'])}\"><td>{escape(doc['id'])}</td><td class=\"n\">"
+                     f"{flag['paragraph']}</td><td>{escape(flag['kind'])}</td><td class=\"text\">{escape(excerpt)}</td></tr>")
+    parts.append("</table></section>")
+    return "".join(parts)

@@ -1,0 +1,53 @@
+"""``newsclean explain``: one document's edits in the terminal, as a coloured diff.
+
+>>> record = {"id": "a", "text": "带动600余户", "edits": [
+...     {"stage": "normalise", "rule": "fullwidth_alnum", "at": 5, "before": "６００", "after": "600"},
+...     {"stage": "repair", "rule": "page_break_repeated_char", "at": 1, "before": "\\n\\n带", "after": "",
+...      "note": "repeated 带, word 带动"}], "flags": []}
+>>> print("\\n".join(explain(record, color=False)))
+a: 2 edits
+normalise/fullwidth_alnum at 5
+  - 带⏎⏎带动[６００]余户
+  + 带⏎⏎带动[600]余户
+repair/page_break_repeated_char at 1 (repeated 带, word 带动)
+  - 带[⏎⏎带]动600余户
+  + 带[]动600余户
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+import click
+
+from ..document import Edit, undo
+
+CONTEXT = 16
+LAYOUT = "paragraph_break"
+
+
+def explain(record: dict, *, color: bool = True, stage: str | None = None) -> Iterator[str]:
+    """Lines describing each edit of a corpus record: the rule, and the text around the
+    change before (red) and after (green), the changed part in brackets."""
+    edits = [Edit.from_json(e) for e in record["edits"]]
+    text = undo(record["text"], edits)
+    layout = sum(1 for e in edits if e.rule == LAYOUT)
+    yield f"{record['id']}: {len(edits)} edits" + (f", flags: {', '.join(f['kind'] for f in record['flags'])}"
+                                                    if record["flags"] else "") \
+        + (f" ({layout} paragraph separators normalised, not shown)" if layout else "")
+    for e in edits:
+        after = text[:e.at] + e.after + text[e.at + len(e.before):]
+        if (stage is None or e.stage == stage) and e.rule != LAYOUT:
+            yield f"{e.stage}/{e.rule} at {e.at}" + (f" ({e.note})" if e.note else "")
+            yield _styled("  - " + _around(text, e.at, e.before), "red", color)
+            yield _styled("  + " + _around(after, e.at, e.after), "green", color)
+        text = after
+
+
+def _around(text: str, at: int, part: str) -> str:
+    before = text[max(0, at - CONTEXT):at]
+    rest = text[at + len(part):at + len(part) + CONTEXT]
+    return f"{before}[{part}]{rest}".replace("\n", "⏎")
+
+
+def _styled(line: str, colour: str, color: bool) -> str:
+    return click.style(line, fg=colour) if color else line
