@@ -118,3 +118,22 @@ def test_corrupt_gzip_in_the_middle_reports_the_file(tmp_path):
     path.write_bytes(data[: len(data) // 2])
     result = run([str(path), "--out", str(tmp_path / "out")])
     assert result.exit_code == 1 and "cut.jsonl.gz: cannot read" in result.stderr
+
+
+def test_an_internal_error_on_one_document_is_reported_and_the_rest_written(tmp_path, monkeypatch):
+    from newsclean.repair import Repair
+    original = Repair.process
+
+    def fragile(self, doc):
+        if "boom" in doc.text:
+            raise RuntimeError("simulated bug")
+        return original(self, doc)
+
+    monkeypatch.setattr(Repair, "process", fragile)
+    (tmp_path / "in.jsonl").write_text("\n".join(json.dumps({"id": i, "text": t}, ensure_ascii=False)
+                                               for i, t in [("a", GOOD), ("b", "boom"), ("c", GOOD + "。")]) + "\n",
+                                      encoding="utf-8")
+    result = run([str(tmp_path / "in.jsonl"), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "in.jsonl:2: internal error, document skipped" in result.stderr and "simulated bug" in result.stderr
+    assert [d["id"] for d in read_jsonl(tmp_path / "out" / "corpus.jsonl")] == ["a", "c"]

@@ -79,11 +79,6 @@ class Document:
     flags: list[Flag] = field(default_factory=list)
     edits: list[Edit] = field(default_factory=list)
     duplicate_of: str | None = None
-    original_chars: int = -1
-
-    def __post_init__(self) -> None:
-        if self.original_chars < 0:
-            self.original_chars = len(self.text)
 
     @property
     def paragraphs(self) -> list[str]:

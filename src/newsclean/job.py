@@ -87,7 +87,15 @@ def run_job(inputs: Sequence[str], out: Path | str, options: RunOptions, *,
         chars_in += len(item.text)
         if not item.text.strip():
             item.flag("empty")
-        documents.append(pipeline.process(item))
+        try:
+            documents.append(pipeline.process(item))
+        except Exception as err:  # a bug on one document must not lose the whole run
+            error = InputError(item.source, f"internal error, document skipped (please report it): "
+                                            f"{type(err).__name__}: {err}")
+            errors.append(error)
+            on_error(error)
+            if options.strict:
+                raise StrictError(str(error)) from err
         on_document(item, size)
     read_seconds = time.perf_counter() - read_start - sum(s.seconds for s in stats.stages.values())
     stats.stage("read").documents = len(documents)

@@ -59,10 +59,6 @@ class RunStats:
     def stage(self, name: str) -> StageStats:
         return self.stages.setdefault(name, StageStats())
 
-    def skipped(self, name: str, why: str) -> None:
-        """Record a stage that did not run, and why: stats never pretend work was done."""
-        self.stages[name] = StageStats(status=f"skipped: {why}")
-
     def count_document(self, doc: Document) -> None:
         self.rules.update(f"{e.stage}/{e.rule}" for e in doc.edits)
         self.flags.update(f.kind for f in doc.flags)
