@@ -21,7 +21,7 @@ FURNITURE_MAX_CHARS = 60
 #: End rules look at a block's last characters and start rules at its first, not the whole block.
 EDGE_CHARS = 64
 SEAM_KINDS = {"end": {"pattern"}, "start": {"pattern"}, "unit": {"pattern"}, "continuation": {"pattern"},
-              "heading": {"max_chars"}}
+              "heading": {"max_chars", "sentence_min_chars", "sentence_pattern"}}
 REDUPLICATION_KINDS = {"words": {"words"}}
 
 
@@ -69,6 +69,8 @@ class RepairRules:
     units: PatternSet
     continuations: PatternSet
     heading_max_chars: int
+    sentence_min_chars: int
+    sentence_words: regex.Pattern | None
     reduplications: frozenset[str]
 
     @classmethod
@@ -78,9 +80,14 @@ class RepairRules:
         seams = load_rules("seams.toml", SEAM_KINDS, **opts)
         words = load_rules("reduplication.toml", REDUPLICATION_KINDS, **opts)
         headings = [r for r in seams if r.kind == "heading"]
-        max_chars = headings[-1].settings.get("max_chars", 30) if headings else 30
-        if not isinstance(max_chars, int) or max_chars < 1:
-            raise headings[-1].error("'max_chars' must be a positive integer")
+        heading = headings[-1] if headings else None
+        max_chars = heading.settings.get("max_chars", 30) if heading else 30
+        min_chars = heading.settings.get("sentence_min_chars", 12) if heading else 12
+        for value, name in ((max_chars, "max_chars"), (min_chars, "sentence_min_chars")):
+            if not isinstance(value, int) or value < 1:
+                raise heading.error(f"{name!r} must be a positive integer")
+        sentence_words = compile_pattern(heading, "sentence_pattern") \
+            if heading and "sentence_pattern" in heading.settings else None
         return cls(
             furniture_lines=PatternSet(_patterns(furniture, "line")),
             furniture_max_chars=max((_max_chars(r) for r in furniture if r.kind == "line"), default=0),
@@ -90,6 +97,8 @@ class RepairRules:
             units=PatternSet(_patterns(seams, "unit")),
             continuations=PatternSet(_patterns(seams, "continuation")),
             heading_max_chars=max_chars,
+            sentence_min_chars=min_chars,
+            sentence_words=sentence_words,
             reduplications=frozenset(_words(words)),
         )
 

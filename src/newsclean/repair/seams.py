@@ -34,6 +34,8 @@ REPEATABLE_PUNCTUATION = "，。、；：！？"
 #: A reduplication (``天天``) stays doubled unless a word read without the copy is at least
 #: this fraction as common: ``文静`` (74) against ``静静`` (236) drops the copy.
 REDUPLICATION_RIVAL = 4
+#: How far from a block's end a function word marks it as a cut sentence.
+SENTENCE_TAIL = 8
 #: A particle that opens a word at least this common opens a sentence too (``过去``, ``的确``).
 OPENING_WORD = 100
 
@@ -78,7 +80,14 @@ class SeamJudge:
         """Short, with no clause or sentence punctuation and no quote left open: ``临颍县``,
         ``编者按``, a title, ``西贡北港：非原居民人妻挑战原居民`` (a colon inside is fine)."""
         return len(text) <= self.rules.heading_max_chars and not _CLAUSE_MARK.search(text) \
+            and not self._cut_sentence(text) \
             and not self.closed(text) and not _unclosed_opener(text)
+
+    def _cut_sentence(self, text: str) -> bool:
+        """A long enough block with a function word near its end: a sentence cut short."""
+        words = self.rules.sentence_words
+        return words is not None and len(text) >= self.rules.sentence_min_chars \
+            and bool(words.search(text[-SENTENCE_TAIL:]))
 
     def continues(self, text: str) -> str | None:
         """The rule by which ``text`` cannot open a sentence (``的``, ``了``, ``，`` …), unless
