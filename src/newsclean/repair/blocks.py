@@ -30,6 +30,8 @@ class Block:
     indented: bool = False
     #: Length of the line as laid out (set by repair from the text before normalisation).
     width: int = 0
+    #: White space before the text on its line: some scrapers count it in a fixed-width cut.
+    indent: int = 0
     kind: str = "text"
     rule: str = ""
 
@@ -59,4 +61,4 @@ def _block(text: str, start: int, end: int, separator: str) -> Block:
     tail = separator.rsplit("\n", 1)[-1]
     indented = bool(INDENT.match(tail)) or "\u3000\u3000" in separator
     return Block(start, end, text[start:end], blank_before=separator.count("\n") >= 2,
-                 indented=indented, width=end - start)
+                 indented=indented, width=end - start, indent=len(tail))

@@ -74,7 +74,7 @@ class Repair:
         kept = [i for i in range(len(blocks)) if i not in removed]
         texts = [b.text for b in blocks]
         width = _wrap_width([blocks[i] for i in kept])
-        full = {i for i in kept if width and blocks[i].width >= width - 2}
+        full = {i for i in kept if width and _full(blocks[i], width)}
         wrapped = {i for before, i in zip(kept, kept[1:]) if before in full and not blocks[i].blank_before}
         heading = [i not in full and i not in wrapped and self.judge.heading_shaped(t)
                    for i, t in enumerate(texts)]
@@ -174,7 +174,7 @@ class Repair:
 
     def _wrap(self, left: Block, right: Block, width: int | None) -> Seam | None:
         """A full line continued on the next line, in a document cut at a fixed width."""
-        if width and left.width >= width - 2 and not right.blank_before and not right.indented \
+        if width and _full(left, width) and not right.blank_before and not right.indented \
                 and len(left.text) > 1:
             return Seam("hard_wrap", 0, f"line of {left.width} characters in a text wrapped at {width}")
         return None
@@ -317,6 +317,12 @@ def _wrap_width(blocks: list[Block]) -> int | None:
     width, count = max(widths.items(), key=lambda item: (item[1], item[0]))
     near = count + widths.get(width - 1, 0) + widths.get(width + 1, 0)
     return width if count >= 3 and near >= 0.5 * lines else None
+
+
+def _full(block: Block, width: int) -> bool:
+    """A line that reaches the wrap width (within two characters normalisation may have
+    missed), its indent counted: a wrapper may count an article's own leading spaces."""
+    return block.width + block.indent >= width - 2
 
 
 #: Past this many length-changing normalisation edits, widths are taken as they are now.
