@@ -76,10 +76,10 @@ def fingerprint_throughput(keys: list[str]) -> None:
           f"characters on average), paragraphs/s:")
     rows = [("newsclean, 1 core", len(keys) / best_of(3, lambda: _ours(keys)))]
     with ProcessPoolExecutor(2) as pool:
-        list(pool.map(_ours, [keys[:10], keys[10:20]]))  # start both workers before timing
-        start = time.perf_counter()
-        list(pool.map(_ours, [keys[: len(keys) // 2], keys[len(keys) // 2:]]))
-        rows.append(("newsclean, 2 cores", len(keys) / (time.perf_counter() - start)))
+        halves = [keys[: len(keys) // 2], keys[len(keys) // 2:]]
+        list(pool.map(_ours, halves))  # start and warm both workers before timing
+        seconds = best_of(3, lambda: list(pool.map(_ours, halves)))
+        rows.append(("newsclean, 2 cores (2 processes)", len(keys) / seconds))
     sample = keys[:1000]
     start = time.perf_counter()
     naive_datasketch(sample)
