@@ -176,7 +176,7 @@ class Repair:
         """A full line continued on the next line, in a document cut at a fixed width."""
         if width and _full(left, width) and not right.blank_before and not right.indented \
                 and len(left.text) > 1:
-            return Seam("hard_wrap", 0, f"line of {left.width} characters in a text wrapped at {width}")
+            return Seam("hard_wrap", 0, f"line of {left.width} characters in a text wrapped at {width}", "wrap")
         return None
 
     def _strong(self, left: str, right: str, left_is_title: bool, left_heading: bool,
@@ -190,10 +190,9 @@ class Repair:
             return None
         if not (left_heading or right_heading):
             return seam
-        word = seam.evidence.rpartition("word ")[2] if "word " in seam.evidence else None
-        if word is not None and word_count(word) < HEADING_WORD:
+        if seam.word is not None and word_count(seam.word) < HEADING_WORD:
             return None
-        if seam.drop and (left_heading or word is None):
+        if seam.drop and (left_heading or seam.word is None):
             return None
         return seam
 
@@ -220,7 +219,7 @@ class Repair:
                 del paragraphs[s:stop]
                 if resume:
                     paragraphs[s - 1].extend(paragraphs.pop(s), resume)
-                paragraphs[e].extend(run[0], Seam(seam.rule, seam.drop, f"moved back: {seam.evidence}"))
+                paragraphs[e].extend(run[0], seam.retold("moved back"))
                 paragraphs[e + 1:e + 1] = run[1:]
                 break
             e += 1
@@ -241,10 +240,11 @@ class Repair:
         for j in range(s + 1, min(s + 1 + RUN_LOOKAHEAD, len(paragraphs))):
             seam = self.judge.strong(before, texts[paragraphs[j].blocks[0]])
             if seam:
-                return j, Seam(seam.rule, seam.drop, f"resumes after a displaced run: {seam.evidence}")
+                return j, seam.retold("resumes after a displaced run")
         return s + 1, None
 
     def _join_weak(self, paragraphs: list[Paragraph], texts: list[str], heading: list[bool]) -> list[Paragraph]:
+        """Join neighbours on weak evidence, never into or out of a heading or the title."""
         out: list[Paragraph] = []
         for n, paragraph in enumerate(paragraphs):
             left, right = (out[-1].blocks[-1], paragraph.blocks[0]) if out else (0, 0)
@@ -289,11 +289,10 @@ def _decisive(seam: Seam, neighbour_fits: bool) -> bool:
     itself continue the sentence (``neighbour_fits``): only a block that cannot open a
     sentence or closes a quote the paragraph left open.  With no such neighbour a common word
     will do.  Never a repeated character or an enumeration, which recur by chance."""
-    if seam.drop or seam.evidence.startswith("enumeration"):
+    if seam.basis in ("repeated", "enumeration"):
         return False
-    word = seam.evidence.removeprefix("word ")
-    if word != seam.evidence:
-        return not neighbour_fits and word_count(word) >= COMMON_WORD
+    if seam.basis == "word":
+        return not neighbour_fits and word_count(seam.word) >= COMMON_WORD
     return True
 
 

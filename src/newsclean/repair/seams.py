@@ -9,17 +9,17 @@ or bracket left open on one side and closed on the other (``创办“微`` /
 *Weak* evidence (a long block that stops mid-sentence) joins only neighbours.
 
 >>> judge = SeamJudge(RepairRules.load())
->>> judge.strong("提升干部能力的主战场，领导干", "部要坚持民主集中制。")
-Seam(rule='page_break', drop=0, evidence='word 干部')
->>> judge.strong("依托村党群服务中心建成投用电商扶贫服务站，带", "带动600余户群众增加收入。")
-Seam(rule='page_break_repeated_char', drop=1, evidence='repeated 带, word 带动')
->>> judge.strong("全面提升为民服务水平，天", "天为群众办实事。")  # 天天 is a real word: keep both
-Seam(rule='page_break', drop=0, evidence='word 天天')
+>>> judge.strong("提升干部能力的主战场，领导干", "部要坚持民主集中制。").evidence
+'word 干部'
+>>> judge.strong("依托村党群服务中心建成投用电商扶贫服务站，带", "带动600余户群众增加收入。").evidence
+'repeated 带, word 带动'
+>>> judge.strong("全面提升为民服务水平，天", "天为群众办实事。").evidence  # 天天 is a real word: keep both
+'word 天天'
 """
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import regex
 
@@ -56,11 +56,22 @@ ENUMERATION = regex.compile(
 
 @dataclass(frozen=True)
 class Seam:
-    """Two blocks join: ``rule`` names the damage, ``drop`` characters of the right block go."""
+    """Two blocks join: ``rule`` names the damage, ``drop`` characters of the right block go.
+
+    ``basis`` is the kind of evidence (``word``, ``repeated``, ``continuation``, ``quote``,
+    ``enumeration``, ``open``, ``wrap``), ``word`` the dictionary word involved if any, and
+    ``evidence`` the sentence the edit log shows.
+    """
 
     rule: str
     drop: int = 0
     evidence: str = ""
+    basis: str = ""
+    word: str | None = None
+
+    def retold(self, prefix: str) -> "Seam":
+        """The same seam, its evidence introduced by ``prefix`` (``moved back: …``)."""
+        return replace(self, evidence=f"{prefix}: {self.evidence}")
 
 
 class SeamJudge:
@@ -119,17 +130,17 @@ class SeamJudge:
                 return seam
         reason = self.continues(right)
         if reason:
-            return Seam("page_break", 0, reason)
+            return Seam("page_break", 0, reason, "continuation")
         opener = _unclosed_opener(left)
         if opener and _unmatched_closer(right) == PAIRS[opener]:
-            return Seam("page_break", 0, f"quote {opener}…{PAIRS[opener]} balanced across the seam")
+            return Seam("page_break", 0, f"quote {opener}…{PAIRS[opener]} balanced across the seam", "quote")
         if self.rules.new_start(right.lstrip(MARKUP)):
             return None
         word = spanning_word(left.rstrip(MARKUP), right)
         if word:
-            return Seam("page_break", 0, f"word {word}")
+            return Seam("page_break", 0, f"word {word}", "word", word)
         if enumeration_continues(left, right):
-            return Seam("page_break", 0, "enumeration: the item goes on before the next marker")
+            return Seam("page_break", 0, "enumeration: the item goes on before the next marker", "enumeration")
         return None
 
     def _repeated(self, left: str, right: str) -> Seam | None:
@@ -140,7 +151,7 @@ class SeamJudge:
         """
         c = right[0]
         if c in REPEATABLE_PUNCTUATION or (c in "—…" and left.endswith(c + c)):
-            return Seam("page_break_repeated_char", 1, f"repeated {c}")
+            return Seam("page_break_repeated_char", 1, f"repeated {c}", "repeated")
         if not _HAN.match(c):
             return None
         doubled = c + c
@@ -149,7 +160,8 @@ class SeamJudge:
             if rival * REDUPLICATION_RIVAL < word_count(doubled):
                 return None
         word = spanning_word(left, right[1:]) or _tail_word(left)
-        return Seam("page_break_repeated_char", 1, f"repeated {c}" + (f", word {word}" if word else ""))
+        return Seam("page_break_repeated_char", 1, f"repeated {c}" + (f", word {word}" if word else ""),
+                    "repeated", word)
 
     def weak(self, left: str, right: str) -> Seam | None:
         """A block stopping mid-sentence, followed by one that may continue it.  (Whether
@@ -160,7 +172,7 @@ class SeamJudge:
             return None
         if not _WEAK_LEFT.match(left[-1]) or not _WEAK_RIGHT.match(right[0]):
             return None
-        return Seam("page_break", 0, "sentence left open")
+        return Seam("page_break", 0, "sentence left open", "open")
 
 
 def _tail_word(left: str) -> str | None:
