@@ -35,7 +35,8 @@ def test_outputs_are_byte_identical_across_runs_except_timings(tmp_path):
         CliRunner().invoke(main, ["run", str(SEED.parent), str(SAMPLES / "input"), "--out", str(out), "-q"])
         stats = json.loads((out / "stats.json").read_text(encoding="utf-8"))
         stats.pop("timings")
-        outs.append(((out / "corpus.jsonl").read_bytes(), (out / "duplicates.jsonl").read_bytes(), stats))
+        outs.append(((out / "corpus.jsonl").read_bytes(), (out / "duplicates.jsonl").read_bytes(),
+                     (out / "report.html").read_bytes(), stats))
     assert outs[0] == outs[1]
 
 

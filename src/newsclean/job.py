@@ -1,4 +1,4 @@
-"""The ``run`` job: read → normalise → repair → fingerprint → cluster → write.
+"""The ``run`` job: read → normalise → repair (→ renormalise) → fingerprint → cluster → write.
 
 Everything the ``newsclean run`` command does is here, callable from Python:
 
@@ -26,6 +26,7 @@ from .pipeline import Pipeline
 from .repair import Repair
 from .report import write_report
 
+
 @dataclass
 class RunOptions:
     """Every setting of a run; the CLI's options map one to one onto these fields."""
@@ -43,6 +44,8 @@ class RunOptions:
 
 @dataclass
 class RunResult:
+    """What a run did: documents read, bad inputs met, and the content of ``stats.json``."""
+
     documents: int
     errors: list[InputError]
     stats: dict
@@ -113,6 +116,7 @@ def run_job(inputs: Sequence[str], out: Path | str, options: RunOptions, *,
         "read": round(read_seconds, 3),
         "total": round(time.perf_counter() - started, 3),
     }
+    write_start = time.perf_counter()
     records = [doc.to_json() for doc in written]
     cluster_records = [cluster.to_json() for cluster in clusters]
     with OutputDir(out) as staged:
@@ -123,6 +127,8 @@ def run_job(inputs: Sequence[str], out: Path | str, options: RunOptions, *,
             for record in cluster_records:
                 f.write(json.dumps(record, ensure_ascii=False) + "\n")
         write_report(staged.path("report.html"), records, cluster_records, summary)
+        summary["timings"]["write"] = round(time.perf_counter() - write_start, 3)
+        summary["timings"]["total"] = round(time.perf_counter() - started, 3)
         staged.write_json("stats.json", summary)
         staged.commit()
     return RunResult(len(documents), errors, summary)
