@@ -5,6 +5,7 @@ still written) or the run could not start; 2 the command line was wrong.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -14,7 +15,8 @@ from tqdm import tqdm
 
 from .dedup import KEEP_RULES, DedupOptions
 from .io import InputError, OutputDir
-from .job import RunOptions, StrictError, run_job
+from .dedup.archive import Archive, ArchiveError, DedupSettings
+from .job import RunOptions, StrictError, add_to_index, run_job
 from .normalize import ConfigError
 from .repair import ORPHAN_MODES
 from .report import explain, write_report
@@ -27,69 +29,134 @@ def main() -> None:
     """Clean scraped newspaper text into a de-duplicated corpus, and show editors what changed."""
 
 
+def _cleaning_options(command):
+    """The options every command that cleans inputs takes (``run`` and ``index add``)."""
+    options = [
+        click.argument("inputs", nargs=-1, required=True, metavar="INPUT..."),
+        click.option("--id-field", default="id", show_default=True, help="JSONL field holding the document id."),
+        click.option("--text-field", default="text", show_default=True, help="JSONL field holding the text."),
+        click.option("--convert", default=None, metavar="CONFIG",
+                     help="OpenCC configuration for script conversion (t2s, s2t, tw2sp, hk2s …).  [default: none]"),
+        click.option("--rules", "rules_dir", default=None, type=click.Path(exists=True, file_okay=False),
+                     help="Folder of rule files that add to (or, by id, replace) the bundled rules.  "
+                          "[default: none]"),
+        click.option("--no-default-rules", is_flag=True,
+                     help="Use only the rules in --rules, not the bundled ones.  [default: off]"),
+        click.option("--orphans", type=click.Choice(ORPHAN_MODES), default="flag", show_default=True,
+                     help="Fragments that start or end mid-sentence: keep silently, keep and flag, or drop."),
+        click.option("--threshold", type=click.FloatRange(0, 1), default=DedupOptions.threshold, show_default=True,
+                     help="Jaccard similarity (of character n-grams) at which two paragraphs are near-duplicates."),
+        click.option("--document-threshold", type=click.FloatRange(0, 1), default=DedupOptions.document_threshold,
+                     show_default=True, help="Jaccard similarity at which two documents sharing a paragraph are copies."),
+        click.option("--ngram", type=click.IntRange(2, 20), default=DedupOptions.ngram, show_default=True,
+                     help="Characters per shingle."),
+        click.option("--keep", type=click.Choice(KEEP_RULES), default=DedupOptions.keep, show_default=True,
+                     help="Which copy a cluster keeps: the first (archived copies come first, oldest first, "
+                          "then input order), or the longest (first on a tie)."),
+        click.option("--strict", is_flag=True,
+                     help="Stop at the first bad input and write nothing.  [default: off]"),
+        click.option("--quiet", "-q", is_flag=True,
+                     help="No progress bar and no summary (errors are still printed).  [default: off]"),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _run_options(inputs, id_field, text_field, convert, rules_dir, no_default_rules, orphans, threshold,
+                 document_threshold, ngram, keep, strict, **extra) -> RunOptions:
+    if no_default_rules and not rules_dir:
+        raise click.UsageError("--no-default-rules needs --rules DIR")
+    dedup = DedupOptions(ngram=ngram, threshold=threshold, document_threshold=document_threshold, keep=keep)
+    return RunOptions(id_field=id_field, text_field=text_field, convert=convert, rules_dir=rules_dir,
+                      no_default_rules=no_default_rules, orphans=orphans, dedup=dedup, strict=strict, **extra)
+
+
 @main.command()
-@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@_cleaning_options
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False),
               help="Folder for corpus.jsonl, duplicates.jsonl, report.html and stats.json (created if missing).")
-@click.option("--id-field", default="id", show_default=True, help="JSONL field holding the document id.")
-@click.option("--text-field", default="text", show_default=True, help="JSONL field holding the text.")
-@click.option("--convert", default=None, metavar="CONFIG",
-              help="OpenCC configuration for script conversion (t2s, s2t, tw2sp, hk2s …).  [default: none]")
-@click.option("--rules", "rules_dir", default=None, type=click.Path(exists=True, file_okay=False),
-              help="Folder of rule files that add to (or, by id, replace) the bundled rules.  [default: none]")
-@click.option("--no-default-rules", is_flag=True,
-              help="Use only the rules in --rules, not the bundled ones.  [default: off]")
-@click.option("--orphans", type=click.Choice(ORPHAN_MODES), default="flag", show_default=True,
-              help="Fragments that start or end mid-sentence: keep silently, keep and flag, or drop.")
-@click.option("--threshold", type=click.FloatRange(0, 1), default=DedupOptions.threshold, show_default=True,
-              help="Jaccard similarity (of character n-grams) at which two paragraphs are near-duplicates.")
-@click.option("--document-threshold", type=click.FloatRange(0, 1), default=DedupOptions.document_threshold,
-              show_default=True, help="Jaccard similarity at which two documents sharing a paragraph are copies.")
-@click.option("--ngram", type=click.IntRange(2, 20), default=DedupOptions.ngram, show_default=True,
-              help="Characters per shingle.")
-@click.option("--keep", type=click.Choice(KEEP_RULES), default=DedupOptions.keep, show_default=True,
-              help="Which copy a cluster keeps: the first in input order, or the longest (first on a tie).")
 @click.option("--drop-duplicates", is_flag=True,
               help="Write only the kept copy of each duplicate document.  [default: off]")
-@click.option("--strict", is_flag=True,
-              help="Stop at the first bad input and write nothing.  [default: off]")
-@click.option("--quiet", "-q", is_flag=True,
-              help="No progress bar and no summary (errors are still printed).  [default: off]")
-def run(inputs, out, id_field, text_field, convert, rules_dir, no_default_rules, orphans, threshold,
-        document_threshold, ngram, keep, drop_duplicates, strict, quiet):
+@click.option("--index", "index_path", default=None, type=click.Path(dir_okay=False),
+              help="Archive (SQLite file) of everything seen before: check against it, then add this batch.  "
+                   "[default: none]")
+def run(out, drop_duplicates, index_path, quiet, **settings):
     """Clean INPUT... (.txt files, folders, .jsonl, .jsonl.gz, or - for JSONL on stdin) into --out.
 
     Every document is normalised and repaired, then near-duplicates are marked.
     Bad inputs are reported on stderr with their file and line; the others are
     still processed, and the exit code is 1.
     """
-    if no_default_rules and not rules_dir:
-        raise click.UsageError("--no-default-rules needs --rules DIR")
-    dedup = DedupOptions(ngram=ngram, threshold=threshold, document_threshold=document_threshold, keep=keep)
-    options = RunOptions(id_field=id_field, text_field=text_field, convert=convert, rules_dir=rules_dir,
-                         no_default_rules=no_default_rules, orphans=orphans, dedup=dedup,
-                         drop_duplicates=drop_duplicates, strict=strict)
+    options = _run_options(drop_duplicates=drop_duplicates, index=index_path, **settings)
+    result = _execute(lambda **hooks: run_job(settings["inputs"], out, options, **hooks), quiet)
+    if not quiet:
+        written = result.stats["output"]["documents"]
+        click.echo(f"newsclean: {result.documents} documents read, {written} written to {out}", err=True)
+    _finish(result)
+
+
+@main.group()
+def index():
+    """The archive of documents seen before (an SQLite file): fill it and inspect it."""
+
+
+@index.command("add")
+@_cleaning_options
+@click.option("--index", "index_path", required=True, type=click.Path(dir_okay=False),
+              help="The archive to add to (created if missing).")
+def index_add(index_path, quiet, **settings):
+    """Clean INPUT... and add them to the archive, writing no corpus."""
+    options = _run_options(index=index_path, **settings)
+    result = _execute(lambda **hooks: add_to_index(settings["inputs"], options, **hooks), quiet)
+    if not quiet:
+        click.echo(f"newsclean: {result.documents} documents read, {result.stats['added']} new to {index_path} "
+                   f"({result.stats['documents']} in all)", err=True)
+    _finish(result)
+
+
+@index.command("stats")
+@click.argument("index_path", metavar="PATH", type=click.Path(exists=True, dir_okay=False))
+def index_stats(index_path):
+    """Print what the archive at PATH holds, as JSON."""
+    try:
+        with Archive.open(index_path, _archive_settings(index_path)) as archive:
+            click.echo(json.dumps(archive.stats(), ensure_ascii=False, indent=1))
+    except ArchiveError as err:
+        raise click.ClickException(str(err)) from None
+
+
+def _archive_settings(path: str) -> DedupSettings:
+    """The settings an archive was built with (stats reads any archive)."""
+    import sqlite3
+    try:
+        with contextlib.closing(sqlite3.connect(path)) as db:
+            return DedupSettings(**json.loads(db.execute("SELECT value FROM meta WHERE name = 'settings'").fetchone()[0]))
+    except (sqlite3.DatabaseError, TypeError, ValueError) as err:
+        raise click.ClickException(f"{path} is not a newsclean archive: {err}") from None
+
+
+def _execute(job, quiet: bool):
+    """Run ``job`` with a progress bar and error printing; turn failures into clear messages."""
     bar = tqdm(unit=" docs", disable=quiet or not sys.stderr.isatty(), file=sys.stderr, leave=False)
-    progress = _Progress(bar)
 
     def on_error(error: InputError) -> None:
         bar.clear()
         click.echo(f"newsclean: error: {error}", err=True)
 
     try:
-        result = run_job(inputs, out, options, on_error=on_error, on_document=progress)
+        return job(on_error=on_error, on_document=_Progress(bar))
     except StrictError:
         raise click.ClickException("stopped at the first bad input (--strict); nothing was written") from None
-    except (RuleError, ConfigError) as err:
+    except (RuleError, ConfigError, ArchiveError) as err:
         raise click.ClickException(str(err)) from None
     finally:
         bar.close()
-    if not quiet:
-        written = result.stats["output"]["documents"]
-        click.echo(f"newsclean: {result.documents} documents read, {written} written to {out}", err=True)
+
+
+def _finish(result) -> None:
     if result.errors:
-        click.echo(f"newsclean: {len(result.errors)} bad input(s); see the errors above "
-                   f"and stats.json", err=True)
+        click.echo(f"newsclean: {len(result.errors)} bad input(s); see the errors above", err=True)
         sys.exit(1)
 
 

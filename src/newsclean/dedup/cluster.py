@@ -52,6 +52,8 @@ class Member:
     text: str
     paragraph: int | None = None
     similarity: float = 1.0
+    #: For a copy from the archive: its ``source`` and ``first_seen`` (its text is not kept).
+    archived: dict[str, str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id}
@@ -59,6 +61,8 @@ class Member:
             out["paragraph"] = self.paragraph
         out["text"] = self.text
         out["similarity"] = round(self.similarity, 4)
+        if self.archived is not None:
+            out["archived"] = self.archived
         return out
 
 

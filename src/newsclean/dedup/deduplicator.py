@@ -7,7 +7,9 @@ that share a verified paragraph are candidate copies, kept as copies when their
 whole-document Jaccard passes ``document_threshold``: a shared boilerplate
 paragraph does not make two articles the same story.  Keys shorter than the
 n-gram size have no shingles; they are compared by exact equality instead, so
-distinct short texts never merge.
+distinct short texts never merge.  With an :class:`~newsclean.dedup.archive.Archive`,
+paragraphs are also matched against everything archived before, and archived
+copies join the clusters (first, so the earliest copy is kept by default).
 
 >>> from newsclean.document import Document
 >>> story = "近年来，临颍县始终坚持围绕发展抓党建、抓好党建促发展的理念，全面提升了全县基层党建水平。"
@@ -29,6 +31,7 @@ import numpy as np
 
 from ..document import Document
 from ..pipeline import StageStats
+from .archive import Archive, ArchivedDocument, DedupSettings
 from .cluster import Cluster, Member, UnionFind, choose_kept
 from .fingerprint import Fingerprinter
 from .key import comparison_key
@@ -51,6 +54,26 @@ class DedupOptions:
     #: but it does not make its documents candidate copies of each other.
     max_shared: int = 50
 
+    @property
+    def settings(self) -> DedupSettings:
+        """What an archive must share with this run for fingerprints to compare."""
+        return DedupSettings(self.ngram, self.num_perm, self.bands, self.rows)
+
+
+@dataclass
+class _Doc:
+    """A document of this batch (``doc`` set) or of the archive (``first_seen`` set)."""
+
+    id: str
+    key: str
+    source: str = ""
+    doc: Document | None = None
+    first_seen: str = ""
+
+    @property
+    def text(self) -> str:
+        return self.doc.text if self.doc is not None else ""
+
 
 @dataclass
 class _Item:
@@ -60,7 +83,7 @@ class _Item:
 
 
 class Deduplicator:
-    """Find near-duplicates across a corpus and mark them (``duplicate_of``)."""
+    """Find near-duplicates across a corpus (and an archive) and mark them (``duplicate_of``)."""
 
     def __init__(self, options: DedupOptions | None = None):
         self.options = options or DedupOptions()
@@ -68,16 +91,18 @@ class Deduplicator:
         self.fingerprinter = Fingerprinter(o.ngram, o.num_perm)
         self.stats = {"fingerprint": StageStats(), "cluster": StageStats()}
         self._shingles: dict[str, np.ndarray] = {}
-        self._doc_keys: list[str] = []
+        self._batch: tuple = ([], [], [], np.zeros((0, o.bands), dtype=np.uint32))
 
-    def run(self, docs: list[Document]) -> list[Cluster]:
-        """Cluster ``docs`` at both levels, set ``duplicate_of``, and return the clusters."""
+    def run(self, docs: list[Document], archive: Archive | None = None) -> list[Cluster]:
+        """Cluster ``docs`` at both levels, set ``duplicate_of``, and return the clusters.
+        With ``archive``, match against everything archived too (:meth:`remember` adds
+        ``docs`` to it afterwards)."""
         start = time.perf_counter()
-        items, self._doc_keys = self._items(docs)
-        keys = [it.key for it in items]
-        long = [i for i, k in enumerate(keys) if len(k) >= self.options.ngram]
+        universe = [_Doc(d.id, "", d.source, d) for d in docs]
+        items = self._items(universe)
+        long = [i for i, it in enumerate(items) if len(it.key) >= self.options.ngram]
         # only the band hashes are kept: 4 bytes a band, not 4 a permutation
-        bands = band_hashes(self.fingerprinter.signatures([keys[i] for i in long]),
+        bands = band_hashes(self.fingerprinter.signatures([items[i].key for i in long]),
                             self.options.bands, self.options.rows)
         fp = self.stats["fingerprint"]
         fp.documents, fp.seconds = len(docs), time.perf_counter() - start
@@ -85,36 +110,51 @@ class Deduplicator:
 
         start = time.perf_counter()
         pairs = self._verified_pairs(items, long, bands)
+        archived = self._match_archive(archive, universe, items, long, bands, pairs) if archive else 0
         paragraph_groups = self._groups(len(items), pairs)
-        doc_clusters = self._document_clusters(docs, items, paragraph_groups)
-        par_clusters = self._paragraph_clusters(docs, items, paragraph_groups, doc_clusters)
-        clusters = doc_clusters + par_clusters
+        doc_clusters = self._document_clusters(universe, items, paragraph_groups)
+        par_clusters = self._paragraph_clusters(universe, items, paragraph_groups, doc_clusters)
         for n, c in enumerate(doc_clusters, start=1):
             c.id = f"d{n}"
         for n, c in enumerate(par_clusters, start=1):
             c.id = f"p{n}"
         cl = self.stats["cluster"]
         cl.documents, cl.seconds = len(docs), time.perf_counter() - start
-        cl.counts = {"verified_pairs": len(pairs), "document_clusters": len(doc_clusters),
-                     "paragraph_clusters": len(par_clusters)}
+        cl.counts = {"verified_pairs": len(pairs), "archived_matches": archived,
+                     "document_clusters": len(doc_clusters), "paragraph_clusters": len(par_clusters)}
+        self._batch = (universe[:len(docs)], items, long, bands)
         self._shingles.clear()
-        self._doc_keys = []
-        return clusters
+        return doc_clusters + par_clusters
+
+    def remember(self, archive: Archive, when: str) -> int:
+        """Add the documents of the last :meth:`run` to ``archive``, seen at ``when``, in one
+        transaction; returns how many were new to it."""
+        batch, items, long, bands = self._batch
+        rows: dict[int, list[tuple[int, str, np.ndarray]]] = {}
+        for row, i in enumerate(long):
+            it = items[i]
+            if it.doc < len(batch):
+                rows.setdefault(it.doc, []).append((it.paragraph or 0, it.key, bands[row]))
+        documents = [ArchivedDocument(d.id, d.source, d.key, [(p, k) for p, k, _ in rows.get(n, [])])
+                     for n, d in enumerate(batch)]
+        band_rows = [np.array([b for _, _, b in rows.get(n, [])], dtype=np.uint32).reshape(-1, bands.shape[1])
+                     for n in range(len(batch))]
+        return archive.add(documents, band_rows, when)
 
     # -- items and pairs ----------------------------------------------------------------
 
-    def _items(self, docs: list[Document]) -> tuple[list[_Item], list[str]]:
-        """Every paragraph long enough to compare (a document with none is one item), and
+    def _items(self, universe: list[_Doc]) -> list[_Item]:
+        """Every paragraph long enough to compare (a document with none is one item); sets
         each document's key, which is its paragraphs' keys put together."""
-        items, doc_keys = [], []
-        for d, doc in enumerate(docs):
-            keys = [comparison_key(text) for text in doc.paragraphs]
-            doc_keys.append("".join(keys))
+        items = []
+        for d, entry in enumerate(universe):
+            keys = [comparison_key(text) for text in entry.doc.paragraphs]
+            entry.key = "".join(keys)
             long = [(p, key) for p, key in enumerate(keys) if len(key) >= self.options.min_chars]
             items.extend(_Item(d, p, key) for p, key in long)
-            if not long and doc_keys[-1]:
-                items.append(_Item(d, None, doc_keys[-1]))
-        return items, doc_keys
+            if not long and entry.key:
+                items.append(_Item(d, None, entry.key))
+        return items
 
     def _verified_pairs(self, items: list[_Item], long: list[int], bands: np.ndarray) -> dict:
         """Pairs of items in different documents whose Jaccard passes the threshold: LSH
@@ -136,6 +176,36 @@ class Deduplicator:
                 if first != i and items[first].doc != it.doc:
                     pairs[(first, i)] = 1.0
         return pairs
+
+    def _match_archive(self, archive: Archive, universe: list[_Doc], items: list[_Item], long: list[int],
+                       bands: np.ndarray, pairs: dict) -> int:
+        """Verified pairs between this batch's paragraphs and archived ones; the archived
+        paragraphs and documents join ``items`` and ``universe``.  Returns the pair count."""
+        found = archive.candidates(bands) if len(bands) else []
+        paragraphs = archive.paragraphs(item for _, item in found)
+        documents = archive.documents(doc for doc, _, _ in paragraphs.values())
+        batch_ids = {d.id for d in universe}
+        node: dict[int, int] = {}
+        place: dict[int, int] = {}
+        matched = 0
+        for row, archived_item in found:
+            doc, paragraph, key = paragraphs[archived_item]
+            if documents[doc].id in batch_ids:
+                continue  # the same document seen again, not a copy of it
+            ours = long[row]
+            similarity = self._jaccard(items[ours].key, key)
+            if similarity < self.options.threshold:
+                continue
+            if doc not in place:
+                a = documents[doc]
+                place[doc] = len(universe)
+                universe.append(_Doc(a.id, a.key, a.source, None, a.first_seen))
+            if archived_item not in node:
+                node[archived_item] = len(items)
+                items.append(_Item(place[doc], paragraph, key))
+            pairs[(ours, node[archived_item])] = similarity
+            matched += 1
+        return matched
 
     def _jaccard(self, a: str, b: str) -> float:
         if a == b:
@@ -161,7 +231,7 @@ class Deduplicator:
 
     # -- clusters -----------------------------------------------------------------------
 
-    def _document_clusters(self, docs: list[Document], items: list[_Item],
+    def _document_clusters(self, universe: list[_Doc], items: list[_Item],
                            groups: list[list[int]]) -> list[Cluster]:
         o = self.options
         candidates: set[tuple[int, int]] = set()
@@ -169,29 +239,31 @@ class Deduplicator:
             owners = sorted({items[i].doc for i in group})
             if len(owners) <= o.max_shared:
                 candidates.update(combinations(owners, 2))
-        keys = self._doc_keys
-        forest = UnionFind(len(docs))
+        forest = UnionFind(len(universe))
         similarity: dict[tuple[int, int], float] = {}
         for a, b in sorted(candidates):
-            j = self._jaccard(keys[a], keys[b])
+            if universe[a].doc is None and universe[b].doc is None:
+                continue  # two archived documents: judged when they were added
+            j = self._jaccard(universe[a].key, universe[b].key)
             if j >= o.document_threshold:
                 forest.union(a, b)
                 similarity[(a, b)] = j
         clusters = []
         for group in forest.groups():
-            members = [Member(docs[d].id, docs[d].text) for d in group]
+            group = sorted(group, key=lambda d: _rank(universe[d], d))
+            members = [_member(universe[d]) for d in group]
             kept = choose_kept(members, o.keep)
             for m, d in zip(members, group):
-                pair = (min(d, group[kept]), max(d, group[kept]))
-                m.similarity = 1.0 if d == group[kept] else similarity.get(
-                    pair, self._jaccard(keys[d], keys[group[kept]]))
-                if d != group[kept]:
-                    docs[d].duplicate_of = docs[group[kept]].id
+                k = group[kept]
+                m.similarity = 1.0 if d == k else similarity.get(
+                    (min(d, k), max(d, k)), self._jaccard(universe[d].key, universe[k].key))
+                if d != k and universe[d].doc is not None:
+                    universe[d].doc.duplicate_of = universe[k].id
             clusters.append(Cluster("document", members, kept, o.keep,
                                     similarity=min(m.similarity for m in members)))
         return clusters
 
-    def _paragraph_clusters(self, docs: list[Document], items: list[_Item], groups: list[list[int]],
+    def _paragraph_clusters(self, universe: list[_Doc], items: list[_Item], groups: list[list[int]],
                             doc_clusters: list[Cluster]) -> list[Cluster]:
         """Paragraph clusters that reach beyond one document cluster (copies of a whole
         story are reported once, at the document level)."""
@@ -199,15 +271,31 @@ class Deduplicator:
         family = {m.id: n for n, c in enumerate(doc_clusters) for m in c.members}
         clusters = []
         for group in groups:
-            families = {family.get(docs[items[i].doc].id, docs[items[i].doc].id) for i in group}
+            families = {family.get(universe[items[i].doc].id, universe[items[i].doc].id) for i in group}
             if len(families) < 2:
                 continue
-            members = [Member(docs[items[i].doc].id, docs[items[i].doc].paragraphs[items[i].paragraph]
-                              if items[i].paragraph is not None else docs[items[i].doc].text,
-                              items[i].paragraph) for i in group]
+            group = sorted(group, key=lambda i: (_rank(universe[items[i].doc], items[i].doc), items[i].paragraph or 0))
+            members = []
+            for i in group:
+                entry, it = universe[items[i].doc], items[i]
+                text = (entry.doc.paragraphs[it.paragraph] if it.paragraph is not None else entry.text) \
+                    if entry.doc is not None else ""
+                members.append(_member(entry, text, it.paragraph))
             kept = choose_kept(members, o.keep)
             for m, i in zip(members, group):
                 m.similarity = self._jaccard(items[i].key, items[group[kept]].key)
             clusters.append(Cluster("paragraph", members, kept, o.keep,
                                     similarity=min(m.similarity for m in members)))
         return clusters
+
+
+def _rank(entry: _Doc, index: int) -> tuple:
+    """Archived copies first, oldest first; then this batch in input order."""
+    return (0, entry.first_seen, index) if entry.doc is None else (1, "", index)
+
+
+def _member(entry: _Doc, text: str | None = None, paragraph: int | None = None) -> Member:
+    member = Member(entry.id, entry.text if text is None else text, paragraph)
+    if entry.doc is None:
+        member.archived = {"source": entry.source, "first_seen": entry.first_seen}
+    return member

@@ -158,7 +158,14 @@ def _clusters(clusters: list[dict]) -> str:
             where = f" ¶{m['paragraph']}" if m.get("paragraph") is not None else ""
             badge = (f"<span class=\"badge kept\">kept · {escape(cluster['keep_rule'])}</span>" if is_kept
                      else f"<span class=\"badge\">{m.get('similarity', 1.0):.2f}</span>")
-            text = escape(m["text"][:MAX_MEMBER_CHARS]) if is_kept else _difference(kept["text"], m["text"])
+            if m.get("archived"):
+                seen = m["archived"]
+                badge += f"<span class=\"badge archived\">archived · first seen {escape(seen['first_seen'])}</span>"
+                text = f"<span class=\"note\">from an earlier batch: {escape(seen['source'])}</span>"
+            elif is_kept or kept.get("archived"):
+                text = escape(m["text"][:MAX_MEMBER_CHARS])
+            else:
+                text = _difference(kept["text"], m["text"])
             more = "…" if len(m["text"]) > MAX_MEMBER_CHARS else ""
             parts.append(f"<div class=\"member{' kept' if is_kept else ''}\"><div>{badge}"
                          f"<b>{escape(m['id'])}</b>{escape(where)}</div><div class=\"text\">{text}{more}</div></div>")
