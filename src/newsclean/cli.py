@@ -5,7 +5,6 @@ still written) or the run could not start; 2 the command line was wrong.
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ from tqdm import tqdm
 
 from .dedup import KEEP_RULES, DedupOptions
 from .io import InputError, OutputDir
-from .dedup.archive import Archive, ArchiveError, DedupSettings
+from .dedup.archive import ArchiveError, archive_settings, open_archive
 from .job import RunOptions, StrictError, add_to_index, run_job
 from .normalize import ConfigError
 from .repair import ORPHAN_MODES
@@ -78,9 +77,9 @@ def _run_options(inputs, id_field, text_field, convert, rules_dir, no_default_ru
               help="Folder for corpus.jsonl, duplicates.jsonl, report.html and stats.json (created if missing).")
 @click.option("--drop-duplicates", is_flag=True,
               help="Write only the kept copy of each duplicate document.  [default: off]")
-@click.option("--index", "index_path", default=None, type=click.Path(dir_okay=False),
-              help="Archive (SQLite file) of everything seen before: check against it, then add this batch.  "
-                   "[default: none]")
+@click.option("--index", "index_path", default=None,
+              help="Archive of everything seen before (an SQLite file, or redis://HOST:PORT/DB): check against "
+                   "it, then add this batch.  [default: none]")
 def run(out, drop_duplicates, index_path, quiet, **settings):
     """Clean INPUT... (.txt files, folders, .jsonl, .jsonl.gz, or - for JSONL on stdin) into --out.
 
@@ -103,8 +102,8 @@ def index():
 
 @index.command("add")
 @_cleaning_options
-@click.option("--index", "index_path", required=True, type=click.Path(dir_okay=False),
-              help="The archive to add to (created if missing).")
+@click.option("--index", "index_path", required=True,
+              help="The archive to add to (an SQLite file, created if missing, or redis://HOST:PORT/DB).")
 def index_add(index_path, quiet, **settings):
     """Clean INPUT... and add them to the archive, writing no corpus."""
     options = _run_options(index=index_path, **settings)
@@ -116,24 +115,14 @@ def index_add(index_path, quiet, **settings):
 
 
 @index.command("stats")
-@click.argument("index_path", metavar="PATH", type=click.Path(exists=True, dir_okay=False))
+@click.argument("index_path", metavar="PATH")
 def index_stats(index_path):
-    """Print what the archive at PATH holds, as JSON."""
+    """Print what the archive at PATH (an SQLite file or redis://HOST:PORT/DB) holds, as JSON."""
     try:
-        with Archive.open(index_path, _archive_settings(index_path)) as archive:
+        with open_archive(index_path, archive_settings(index_path)) as archive:
             click.echo(json.dumps(archive.stats(), ensure_ascii=False, indent=1))
     except ArchiveError as err:
         raise click.ClickException(str(err)) from None
-
-
-def _archive_settings(path: str) -> DedupSettings:
-    """The settings an archive was built with (stats reads any archive)."""
-    import sqlite3
-    try:
-        with contextlib.closing(sqlite3.connect(path)) as db:
-            return DedupSettings(**json.loads(db.execute("SELECT value FROM meta WHERE name = 'settings'").fetchone()[0]))
-    except (sqlite3.DatabaseError, TypeError, ValueError) as err:
-        raise click.ClickException(f"{path} is not a newsclean archive: {err}") from None
 
 
 def _execute(job, quiet: bool):

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, Sequence
 
 from .dedup import DedupOptions, Deduplicator
-from .dedup.archive import Archive
+from .dedup.archive import Archive, open_archive
 from .document import Document
 from .io import InputError, OutputDir, read_inputs
 from .normalize import Normalise, Renormalise
@@ -174,7 +174,7 @@ def _archive(options: RunOptions) -> Iterator[Archive | None]:
     if not options.index:
         yield None
         return
-    with Archive.open(options.index, options.dedup.settings) as archive:
+    with open_archive(options.index, options.dedup.settings) as archive:
         yield archive
 
 

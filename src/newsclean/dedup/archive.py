@@ -1,4 +1,5 @@
-"""The archive index: every document and paragraph seen before, in an SQLite file.
+"""The archive index: every document and paragraph seen before, in an SQLite file (or, for a
+team sharing one, in Redis: :mod:`newsclean.dedup.archive_redis`).
 
 Each run looks its paragraphs up in the archive by their LSH band hashes,
 verifies the candidates on the stored comparison keys, and afterwards adds its
@@ -16,6 +17,7 @@ same archive at the same time refuse with a clear message.
 """
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -70,8 +72,28 @@ CREATE TABLE IF NOT EXISTS buckets (
 """
 
 
+def open_archive(location: str | Path, settings: DedupSettings):
+    """The archive at ``location``: an SQLite file, or ``redis://HOST:PORT/DB``."""
+    if str(location).startswith(("redis://", "rediss://", "unix://")):
+        from .archive_redis import RedisArchive
+        return RedisArchive.open(str(location), settings)
+    return Archive.open(location, settings)
+
+
+def archive_settings(location: str | Path) -> DedupSettings:
+    """The fingerprint settings the archive at ``location`` was built with."""
+    if str(location).startswith(("redis://", "rediss://", "unix://")):
+        from .archive_redis import RedisArchive
+        return RedisArchive.settings_of(str(location))
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{location}?mode=ro", uri=True)) as db:
+            return DedupSettings(**json.loads(db.execute("SELECT value FROM meta WHERE name = 'settings'").fetchone()[0]))
+    except (sqlite3.DatabaseError, TypeError, ValueError) as err:
+        raise ArchiveError(f"{location} is not a newsclean archive: {err}") from None
+
+
 class Archive:
-    """An open archive; use :meth:`open` as a context manager."""
+    """An open SQLite archive; use :meth:`open` as a context manager."""
 
     def __init__(self, path: Path, connection: sqlite3.Connection, lock, settings: DedupSettings):
         self.path, self._db, self._lock, self.settings = path, connection, lock, settings
