@@ -5,13 +5,11 @@
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 
-import re
+from ..normalize.convert import to_simplified
 
-import opencc
-
-_T2S = opencc.OpenCC("t2s")
 #: Everything but letters and digits: punctuation, symbols, white space, controls, private use.
 #: (The standard library's Unicode \w is letters, digits and the underscore.)
 _DROP = re.compile(r"[\W_]+")
@@ -24,7 +22,7 @@ def comparison_key(text: str) -> str:
     when that is not already normalised; it can make new symbols (``①`` is ``1``, a
     compatibility space), so they are removed once more.
     """
-    key = _DROP.sub("", _T2S.convert(text))
+    key = _DROP.sub("", to_simplified(text))
     if not unicodedata.is_normalized("NFKC", key):
         key = _DROP.sub("", unicodedata.normalize("NFKC", key))
     return key

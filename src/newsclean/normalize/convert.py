@@ -11,6 +11,8 @@ OpenCC converts phrase by phrase with its dictionaries, so ``乾隆`` stays
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import opencc
 
@@ -19,6 +21,20 @@ from ..document import Document, Edit
 STAGE = "normalise"
 #: Changed runs this close together are one edit (``頭髮`` … ``頭``): fewer, still small, edits.
 MERGE_GAP = 3
+
+
+@functools.cache
+def _simplifier() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """``text`` in Simplified script (OpenCC ``t2s``): how comparisons and word lookups see it.
+
+    >>> to_simplified("臨潁縣")
+    '临颍县'
+    """
+    return _simplifier().convert(text)
 
 
 class ConfigError(ValueError):

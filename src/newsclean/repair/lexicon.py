@@ -17,11 +17,10 @@ import functools
 import importlib.resources
 import re
 
-import opencc
+from ..normalize.convert import to_simplified
 
 #: A word must be at least this frequent in the dictionary to count as evidence.
 MIN_COUNT = 3
-_T2S = opencc.OpenCC("t2s")
 _ENTRY = re.compile(r"^(\S{2,4}) (\d+)", re.M)
 
 
@@ -39,7 +38,7 @@ def word_count(word: str) -> int:
 
 def spanning_word(left: str, right: str) -> str | None:
     """The most frequent dictionary word made of the end of ``left`` and the start of ``right``."""
-    tail, head = _T2S.convert(left[-3:]), _T2S.convert(right[:3])
+    tail, head = to_simplified(left[-3:]), to_simplified(right[:3])
     words = _words()
     best, best_count = None, MIN_COUNT - 1
     for k in range(1, len(tail) + 1):

@@ -23,12 +23,11 @@ from dataclasses import dataclass, replace
 
 import regex
 
-import opencc
 
+from ..normalize.convert import to_simplified
 from .lexicon import spanning_word, word_count
 from .rules import RepairRules
 
-_T2S = opencc.OpenCC("t2s")
 #: Punctuation that is never doubled in Chinese text (unlike …… and ——).
 REPEATABLE_PUNCTUATION = "，。、；：！？"
 #: A reduplication (``天天``) stays doubled unless a word read without the copy is at least
@@ -104,7 +103,7 @@ class SeamJudge:
         """The rule by which ``text`` cannot open a sentence (``的``, ``了``, ``，`` …), unless
         that character opens a common word (``的确``, ``过去``, ``地板``)."""
         rule = self.rules.continues(text)
-        if rule and word_count(_T2S.convert(text[:2])) >= OPENING_WORD:
+        if rule and word_count(to_simplified(text[:2])) >= OPENING_WORD:
             return None
         return rule
 
@@ -177,7 +176,7 @@ class SeamJudge:
 
 def _tail_word(left: str) -> str | None:
     """The word ``left`` ends with, two or three characters (``标准`` in ``先后高标准``)."""
-    tail = _T2S.convert(left[-3:])
+    tail = to_simplified(left[-3:])
     words = [tail[-k:] for k in (2, 3) if len(tail) >= k and tail[-k] != tail[-1]]
     best = max(words, key=word_count, default=None)
     return best if best and word_count(best) >= 3 else None
@@ -186,7 +185,7 @@ def _tail_word(left: str) -> str | None:
 def _words_without_copy(left: str, right: str) -> list[str]:
     """Words the seam makes once the repeated character is dropped: the left word ending in
     it (``逐渐``) and the right word starting with it (``处理``), Simplified for lookup."""
-    tail, head = _T2S.convert(left[-3:]), _T2S.convert(right[:4])
+    tail, head = to_simplified(left[-3:]), to_simplified(right[:4])
     return [tail[-k:] for k in (2, 3)] + [head[:m] for m in (2, 3, 4)]
 
 
