@@ -102,16 +102,23 @@ def test_a_failure_while_adding_leaves_the_archive_as_it_was(batches, tmp_path, 
     assert run(first, "--out", str(tmp_path / "one"), "--index", index).exit_code == 0
     before = CliRunner().invoke(main, ["index", "stats", index]).output
 
-    import newsclean.dedup.archive as archive_module
-    real, calls = archive_module._buckets, []
+    real_connect = sqlite3.connect
 
-    def fails_on_the_third_paragraph(bands):  # rows of the batch are already inserted by then
-        calls.append(1)
-        if len(calls) > 3:
-            raise OSError("disk full")
-        return real(bands)
+    class FailsOnBuckets:
+        """A connection whose insert of bucket rows fails, after documents and paragraphs went in."""
 
-    monkeypatch.setattr(archive_module, "_buckets", fails_on_the_third_paragraph)
+        def __init__(self, db):
+            self._db = db
+
+        def __getattr__(self, name):
+            return getattr(self._db, name)
+
+        def executemany(self, sql, rows):
+            if "INTO buckets" in sql:
+                raise OSError("disk full")
+            return self._db.executemany(sql, rows)
+
+    monkeypatch.setattr(sqlite3, "connect", lambda *a, **k: FailsOnBuckets(real_connect(*a, **k)))
     with pytest.raises(OSError):
         CliRunner().invoke(main, ["index", "add", second, "--index", index], catch_exceptions=False)
     monkeypatch.undo()
