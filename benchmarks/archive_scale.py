@@ -69,7 +69,7 @@ def main() -> None:
                     sample += rng.sample(batch, min(len(batch), max(1, 500 * BATCH // size)))
                     begin = time.perf_counter()
                     dedup = Deduplicator(options)
-                    dedup.run(batch)
+                    dedup.fingerprint(batch)  # as `newsclean index add` does
                     dedup.remember(archive, "2026-01-01T00:00:00+00:00")
                     add_seconds += time.perf_counter() - begin
                 queries = documents(base, 500, rng, "q") + [edited_copy(d, rng, f"c{i}")

@@ -123,7 +123,7 @@ def add_to_index(inputs: Sequence[str], options: RunOptions, *,
     with _archive(options) as archive:
         batch = _process(inputs, options, pipeline, on_error, on_document, stdin)
         dedup = Deduplicator(options.dedup)
-        dedup.run(batch.documents, archive)
+        dedup.fingerprint(batch.documents)
         added = dedup.remember(archive, _now())
         return RunResult(len(batch.documents), batch.errors, {"added": added, **archive.stats()})
 

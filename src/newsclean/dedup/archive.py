@@ -31,6 +31,8 @@ import numpy as np
 FORMAT = 1
 #: Band-hash lookups are sent to SQLite this many at a time.
 LOOKUP_CHUNK = 500
+#: Bucket rows are inserted this many at a time (bounds the Python list built for them).
+INSERT_CHUNK = 100_000
 
 
 class ArchiveError(RuntimeError):
@@ -115,6 +117,10 @@ class Archive:
         try:
             db = sqlite3.connect(path, isolation_level=None)
             db.execute("PRAGMA journal_mode=WAL")
+            # With WAL, NORMAL cannot corrupt the file: a killed run loses at most its open
+            # transaction, which is all-or-nothing anyway.
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA cache_size=-65536")
             db.executescript(SCHEMA)
             _check_meta(db, path, settings)
         except (sqlite3.DatabaseError, ArchiveError) as err:
@@ -189,30 +195,40 @@ class Archive:
 
     def add(self, documents: Sequence[ArchivedDocument], bands: Sequence[np.ndarray], when: str) -> int:
         """Add documents not archived yet, with the band hashes of their paragraphs (one array
-        of rows per document, in paragraph order), all in one transaction."""
+        of rows per document, in paragraph order), all in one transaction.  Ids are assigned
+        inside the transaction; bucket rows go in sorted by bucket, which keeps B-tree
+        inserts local."""
         known = self.known_ids([d.id for d in documents])
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
-            added = 0
+            doc_row = db.execute("SELECT COALESCE(MAX(doc), 0) FROM documents").fetchone()[0]
+            item = db.execute("SELECT COALESCE(MAX(item), 0) FROM paragraphs").fetchone()[0]
+            doc_rows, paragraph_rows, bucket_rows = [], [], []
             for doc, rows in zip(documents, bands):
                 if doc.id in known:
                     continue
-                cursor = db.execute("INSERT INTO documents (id, source, first_seen, key) VALUES (?, ?, ?, ?)",
-                                    (doc.id, doc.source, when, doc.key))
-                doc_row = cursor.lastrowid
-                for (paragraph, key), row in zip(doc.paragraph_keys, rows):
-                    item = db.execute("INSERT INTO paragraphs (doc, paragraph, key) VALUES (?, ?, ?)",
-                                      (doc_row, paragraph, key)).lastrowid
-                    db.executemany("INSERT OR IGNORE INTO buckets (bucket, item) VALUES (?, ?)",
-                                   ((b, item) for b in _buckets(row[None, :]).ravel().tolist()))
                 known.add(doc.id)
-                added += 1
+                doc_row += 1
+                doc_rows.append((doc_row, doc.id, doc.source, when, doc.key))
+                if len(rows):
+                    items = np.arange(item + 1, item + 1 + len(rows), dtype=np.int64)
+                    paragraph_rows.extend((int(i), doc_row, p, key) for i, (p, key) in zip(items, doc.paragraph_keys))
+                    bucket_rows.append(np.stack([_buckets(rows).ravel(), np.repeat(items, rows.shape[1])], axis=1))
+                    item += len(rows)
+            db.executemany("INSERT INTO documents (doc, id, source, first_seen, key) VALUES (?, ?, ?, ?, ?)", doc_rows)
+            db.executemany("INSERT INTO paragraphs (item, doc, paragraph, key) VALUES (?, ?, ?, ?)", paragraph_rows)
+            if bucket_rows:
+                rows = np.concatenate(bucket_rows)
+                rows = rows[np.lexsort((rows[:, 1], rows[:, 0]))]
+                for start in range(0, len(rows), INSERT_CHUNK):
+                    db.executemany("INSERT OR IGNORE INTO buckets (bucket, item) VALUES (?, ?)",
+                                   rows[start:start + INSERT_CHUNK].tolist())
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        return added
+        return len(doc_rows)
 
 
 def _buckets(bands: np.ndarray) -> np.ndarray:

@@ -97,17 +97,7 @@ class Deduplicator:
         """Cluster ``docs`` at both levels, set ``duplicate_of``, and return the clusters.
         With ``archive``, match against everything archived too (:meth:`remember` adds
         ``docs`` to it afterwards)."""
-        start = time.perf_counter()
-        universe = [_Doc(d.id, "", d.source, d) for d in docs]
-        items = self._items(universe)
-        long = [i for i, it in enumerate(items) if len(it.key) >= self.options.ngram]
-        # only the band hashes are kept: 4 bytes a band, not 4 a permutation
-        bands = band_hashes(self.fingerprinter.signatures([items[i].key for i in long]),
-                            self.options.bands, self.options.rows)
-        fp = self.stats["fingerprint"]
-        fp.documents, fp.seconds = len(docs), time.perf_counter() - start
-        fp.counts = {"paragraphs": len(items), "fingerprinted": len(long)}
-
+        universe, items, long, bands = self.fingerprint(docs)
         start = time.perf_counter()
         pairs = self._verified_pairs(items, long, bands)
         archived = self._match_archive(archive, universe, items, long, bands, pairs) if archive else 0
@@ -122,13 +112,28 @@ class Deduplicator:
         cl.documents, cl.seconds = len(docs), time.perf_counter() - start
         cl.counts = {"verified_pairs": len(pairs), "archived_matches": archived,
                      "document_clusters": len(doc_clusters), "paragraph_clusters": len(par_clusters)}
-        self._batch = (universe[:len(docs)], items, long, bands)
         self._shingles.clear()
         return doc_clusters + par_clusters
 
+    def fingerprint(self, docs: list[Document]) -> tuple[list[_Doc], list[_Item], list[int], np.ndarray]:
+        """The ``fingerprint`` stage alone: comparison keys and band hashes of ``docs``'
+        paragraphs (what :meth:`remember` archives), without clustering."""
+        start = time.perf_counter()
+        universe = [_Doc(d.id, "", d.source, d) for d in docs]
+        items = self._items(universe)
+        long = [i for i, it in enumerate(items) if len(it.key) >= self.options.ngram]
+        # only the band hashes are kept: 4 bytes a band, not 4 a permutation
+        bands = band_hashes(self.fingerprinter.signatures([items[i].key for i in long]),
+                            self.options.bands, self.options.rows)
+        fp = self.stats["fingerprint"]
+        fp.documents, fp.seconds = len(docs), time.perf_counter() - start
+        fp.counts = {"paragraphs": len(items), "fingerprinted": len(long)}
+        self._batch = (list(universe), items, list(long), bands)
+        return universe, items, long, bands
+
     def remember(self, archive: Archive, when: str) -> int:
-        """Add the documents of the last :meth:`run` to ``archive``, seen at ``when``, in one
-        transaction; returns how many were new to it."""
+        """Add the documents last fingerprinted (by :meth:`run` or :meth:`fingerprint`) to
+        ``archive``, seen at ``when``, in one transaction; returns how many were new to it."""
         batch, items, long, bands = self._batch
         rows: dict[int, list[tuple[int, str, np.ndarray]]] = {}
         for row, i in enumerate(long):
