@@ -21,8 +21,7 @@ from pathlib import Path
 from common import read_texts, shared
 
 from newsclean.dedup import DedupOptions, Deduplicator
-from newsclean.dedup.archive import Archive, ArchivedDocument
-from newsclean.dedup.key import comparison_key
+from newsclean.dedup.archive import Archive
 from newsclean.document import Document
 
 BATCH = 5000

@@ -26,7 +26,6 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import numpy as np
 from common import ROOT, best_of, read_texts, shared
 from datasketch import MinHash, MinHashLSH
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from newsclean import Document, Normalise, Repair, replay, undo
-from conftest import SAMPLES, SEED
+from conftest import SAMPLES
 from damage import KINDS, damage
 
 CASES = [json.loads(line) for line in (Path(__file__).parent / "cases" / "repair.jsonl").open(encoding="utf-8")]

@@ -9,14 +9,13 @@
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import regex
 
 from ..document import Document, Edit
 from .convert import ScriptConverter
-from .rules import Substitution, load_substitutions, rare_triggers, trigger_scan
+from .rules import Substitution, compile_class, load_substitutions, rare_triggers, trigger_scan
 
 STAGE = "normalise"
 #: Seconds a rule may spend on a document, plus a second per 2 MB of text.
@@ -35,7 +34,7 @@ class Normalise:
         # Rare triggers are looked up in the characters the shared scan found; common ones
         # (ASCII) are searched for directly, a fast check before the rule's own pattern runs.
         self._rare = [regex.compile(s.triggers) if rare_triggers(s) else None for s in substitutions]
-        self._common = [_quick(s.triggers) if s.triggers and not rare_triggers(s) else None
+        self._common = [compile_class(s.triggers) if s.triggers and not rare_triggers(s) else None
                         for s in substitutions]
 
     @classmethod
@@ -88,13 +87,6 @@ class Renormalise:
             self.normalise.apply_rules(doc)
             doc.edits[edits:] = [e._replace(stage=self.name) for e in doc.edits[edits:]]
         return doc
-
-
-def _quick(triggers: str) -> re.Pattern | regex.Pattern:
-    try:
-        return re.compile(triggers)
-    except re.error:
-        return regex.compile(triggers)
 
 
 def _apply(doc: Document, sub: Substitution) -> None:

@@ -127,12 +127,15 @@ def trigger_scan(substitutions: list[Substitution]) -> re.Pattern | regex.Patter
     """One pattern finding the rare trigger characters of every rule in a single scan
     (with ``re`` where the classes allow it, for speed, as in :func:`_char_class`)."""
     bodies = "".join(s.triggers[1:-1] for s in substitutions if rare_triggers(s))
-    if not bodies:
-        return re.compile(r"(?!)")
+    return compile_class(f"[{bodies}]+") if bodies else re.compile(r"(?!)")
+
+
+def compile_class(pattern: str) -> re.Pattern | regex.Pattern:
+    """A character class compiled with ``re`` (faster) unless it needs ``regex`` (``\\p{Han}``)."""
     try:
-        return re.compile(f"[{bodies}]+")
+        return re.compile(pattern)
     except re.error:
-        return regex.compile(f"[{bodies}]+")
+        return regex.compile(pattern)
 
 
 def _char_class(chars: str) -> re.Pattern:
