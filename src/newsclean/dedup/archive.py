@@ -239,14 +239,21 @@ def _buckets(bands: np.ndarray) -> np.ndarray:
 
 def _check_meta(db: sqlite3.Connection, path: Path, settings: DedupSettings) -> None:
     meta = dict(db.execute("SELECT name, value FROM meta"))
+    fresh = check_meta(meta, path, settings)
+    if fresh:
+        db.executemany("INSERT INTO meta (name, value) VALUES (?, ?)", fresh.items())
+
+
+def check_meta(meta: dict[str, str], location, settings: DedupSettings) -> dict[str, str] | None:
+    """Check an archive's ``meta`` record against this newsclean and ``settings``; for a new
+    archive (empty ``meta``), return the record to store.  Shared by both backends."""
     wanted = json.dumps(settings.__dict__, sort_keys=True)
     if not meta:
-        db.executemany("INSERT INTO meta (name, value) VALUES (?, ?)",
-                       [("format", str(FORMAT)), ("settings", wanted)])
-        return
+        return {"format": str(FORMAT), "settings": wanted}
     if meta.get("format") != str(FORMAT):
-        raise ArchiveError(f"{path} is an archive of format {meta.get('format')}; this newsclean reads "
+        raise ArchiveError(f"{location} is an archive of format {meta.get('format')}; this newsclean reads "
                            f"format {FORMAT}: rebuild it with 'newsclean index add'")
     if meta.get("settings") != wanted:
-        raise ArchiveError(f"{path} was built with {meta.get('settings')}, this run uses {wanted}: "
+        raise ArchiveError(f"{location} was built with {meta.get('settings')}, this run uses {wanted}: "
                            "fingerprints made with other settings cannot be compared")
+    return None

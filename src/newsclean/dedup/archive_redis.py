@@ -15,7 +15,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .archive import FORMAT, ArchivedDocument, ArchiveError, DedupSettings, _buckets
+from .archive import ArchivedDocument, ArchiveError, DedupSettings, _buckets, check_meta
 
 #: A run's lock expires after this many seconds if the run dies without releasing it.
 LOCK_SECONDS = 6 * 3600
@@ -68,16 +68,9 @@ class RedisArchive:
         return archive
 
     def _check_meta(self) -> None:
-        meta = self._r.hgetall(f"{PREFIX}:meta")
-        wanted = json.dumps(self.settings.__dict__, sort_keys=True)
-        if not meta:
-            self._r.hset(f"{PREFIX}:meta", mapping={"format": str(FORMAT), "settings": wanted})
-        elif meta.get("format") != str(FORMAT):
-            raise ArchiveError(f"{self.url} is an archive of format {meta.get('format')}; this newsclean reads "
-                               f"format {FORMAT}: rebuild it with 'newsclean index add'")
-        elif meta.get("settings") != wanted:
-            raise ArchiveError(f"{self.url} was built with {meta.get('settings')}, this run uses {wanted}: "
-                               "fingerprints made with other settings cannot be compared")
+        fresh = check_meta(self._r.hgetall(f"{PREFIX}:meta"), self.url, self.settings)
+        if fresh:
+            self._r.hset(f"{PREFIX}:meta", mapping=fresh)
 
     def close(self) -> None:
         if self._r.get(f"{PREFIX}:lock") == self._token:
