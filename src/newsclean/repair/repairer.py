@@ -20,10 +20,11 @@ from pathlib import Path
 
 from ..document import Document
 from .blocks import Block, split_blocks
+from ..normalize.convert import to_simplified
 from .lexicon import word_count
 from .render import Placed, render
 from .rules import RepairRules
-from .seams import Seam, SeamJudge
+from .seams import OPENING_WORD, Seam, SeamJudge, early_closer
 
 STAGE = "repair"
 ORPHAN_MODES = ("keep", "flag", "drop")
@@ -33,6 +34,9 @@ MIN_REPEAT_CHARS = 20
 #: heading-shaped block (a rare word spans two unrelated blocks by chance).
 COMMON_WORD = 1000
 HEADING_WORD = 100
+#: A displaced block must close the quote left open within this many characters (a title in
+#: 《》 may be long: ``公民權利及政治權利國際公約》``).
+QUOTE_REACH = 30
 #: How many paragraphs after a displaced run to look for the rest of the sentence it interrupted.
 RUN_LOOKAHEAD = 4
 
@@ -190,6 +194,8 @@ class Repair:
             return None
         if not (left_heading or right_heading):
             return seam
+        if seam.basis == "latin":
+            return None
         if seam.word is not None and word_count(seam.word) < HEADING_WORD:
             return None
         if seam.drop and (left_heading or seam.word is None):
@@ -211,7 +217,7 @@ class Repair:
                 first = texts[paragraphs[s].blocks[0]]
                 previous = paragraphs[s - 1].blocks[-1]
                 seam = self.judge.strong(end, first)
-                if not seam or not _decisive(seam, neighbour_fits) or heading[paragraphs[s].blocks[0]] \
+                if not seam or not _decisive(seam, first, neighbour_fits) or heading[paragraphs[s].blocks[0]] \
                         or not self._stranded(texts[previous], first, heading[previous]):
                     continue
                 stop, resume = self._run_end(paragraphs, texts, s, heading)
@@ -284,16 +290,21 @@ class Repair:
         return found
 
 
-def _decisive(seam: Seam, neighbour_fits: bool) -> bool:
-    """Evidence strong enough to move text across the document, past a neighbour that may
-    itself continue the sentence (``neighbour_fits``): only a block that cannot open a
-    sentence or closes a quote the paragraph left open.  With no such neighbour a common word
-    will do.  Never a repeated character or an enumeration, which recur by chance."""
-    if seam.basis in ("repeated", "enumeration"):
-        return False
-    if seam.basis == "word":
-        return not neighbour_fits and word_count(seam.word) >= COMMON_WORD
-    return True
+def _decisive(seam: Seam, first: str, neighbour_fits: bool) -> bool:
+    """Evidence strong enough to move the block ``first`` across the document, past a
+    neighbour that may itself continue the sentence (``neighbour_fits``): only a block that
+    cannot open a sentence, or closes in its first words a quote the paragraph left open
+    (``党建”特色服务``), alone or behind a repeated character.  A common word across the seam
+    (or one of three or four characters) will do where no neighbour fits, or where ``first``
+    does not open with a word of its own (``对`` / ``抗英国。`` but not ``对`` / ``此外，``).
+    Never a repeated character alone, an enumeration or a Latin letter, which recur by chance."""
+    basis = seam.support if seam.basis == "repeated" else seam.basis
+    if basis == "quote":
+        return early_closer(first[seam.drop:], QUOTE_REACH) is not None
+    if basis == "word":
+        common = word_count(seam.word) >= COMMON_WORD or len(seam.word) >= 3
+        return common and not (neighbour_fits and word_count(to_simplified(first[:2])) >= OPENING_WORD)
+    return basis == "continuation"
 
 
 def _paragraph_text(paragraph: Paragraph, blocks: list[Block]) -> str:

@@ -44,6 +44,10 @@ _SENTENCE_MARK = regex.compile(r"[，。！？；]")
 _OPEN_END = regex.compile(r"[\p{Han}\d，、,“「『《（(][”」』]?$")
 _WEAK_LEFT = regex.compile(r"[\p{Han}\p{N}，、]")
 _WEAK_RIGHT = regex.compile(r"[\p{Han}\p{N}“「《]")
+#: A block of Chinese text ending in a Latin letter, and one going on with a letter: a Latin
+#: word cut by the break (``在Face`` / ``book贴出``), joined without a space.
+_LATIN_END = regex.compile(r"\p{Han}[^\p{Han}]{0,20}[A-Za-z]$")
+_LATIN_START = regex.compile(r"[A-Za-z]")
 PAIRS = {"“": "”", "「": "」", "『": "』", "（": "）", "(": ")", "《": "》", "【": "】"}
 CLOSERS = {v: k for k, v in PAIRS.items()}
 MARKUP = "*#_|~ "
@@ -58,8 +62,9 @@ class Seam:
     """Two blocks join: ``rule`` names the damage, ``drop`` characters of the right block go.
 
     ``basis`` is the kind of evidence (``word``, ``repeated``, ``continuation``, ``quote``,
-    ``enumeration``, ``open``, ``wrap``), ``word`` the dictionary word involved if any, and
-    ``evidence`` the sentence the edit log shows.
+    ``enumeration``, ``latin``, ``open``, ``wrap``), ``word`` the dictionary word involved if
+    any, ``support`` a second kind of evidence behind a repeated character (``continuation``
+    or ``quote``), and ``evidence`` the sentence the edit log shows.
     """
 
     rule: str
@@ -67,6 +72,7 @@ class Seam:
     evidence: str = ""
     basis: str = ""
     word: str | None = None
+    support: str = ""
 
     def retold(self, prefix: str) -> "Seam":
         """The same seam, its evidence introduced by ``prefix`` (``moved back: …``)."""
@@ -111,7 +117,7 @@ class SeamJudge:
         """Nothing says ``text`` continues something before it: it does not open with a
         character that cannot start a sentence, nor close a quote in its first words
         (``党建”特色服务``; a quote closed after a comma may be a multi-paragraph quotation)."""
-        return not (self.continues(text) or _early_closer(text))
+        return not (self.continues(text) or early_closer(text))
 
     def stops_mid_sentence(self, text: str) -> bool:
         """``text`` ends inside a sentence: on a Han character, a digit, a comma or an opening
@@ -130,11 +136,13 @@ class SeamJudge:
         reason = self.continues(right)
         if reason:
             return Seam("page_break", 0, reason, "continuation")
-        opener = _unclosed_opener(left)
-        if opener and _unmatched_closer(right) == PAIRS[opener]:
-            return Seam("page_break", 0, f"quote {opener}…{PAIRS[opener]} balanced across the seam", "quote")
+        quote = _balanced_quote(left, right)
+        if quote:
+            return Seam("page_break", 0, quote, "quote")
         if self.rules.new_start(right.lstrip(MARKUP)):
             return None
+        if _LATIN_END.search(left[-22:]) and _LATIN_START.match(right):
+            return Seam("page_break", 0, "a Latin word cut across the seam", "latin")
         word = spanning_word(left.rstrip(MARKUP), right)
         if word:
             return Seam("page_break", 0, f"word {word}", "word", word)
@@ -150,7 +158,7 @@ class SeamJudge:
         """
         c = right[0]
         if c in REPEATABLE_PUNCTUATION or (c in "—…" and left.endswith(c + c)):
-            return Seam("page_break_repeated_char", 1, f"repeated {c}", "repeated")
+            return Seam("page_break_repeated_char", 1, f"repeated {c}", "repeated", support="continuation")
         if not _HAN.match(c):
             return None
         doubled = c + c
@@ -159,8 +167,9 @@ class SeamJudge:
             if rival * REDUPLICATION_RIVAL < word_count(doubled):
                 return None
         word = spanning_word(left, right[1:]) or _tail_word(left)
-        return Seam("page_break_repeated_char", 1, f"repeated {c}" + (f", word {word}" if word else ""),
-                    "repeated", word)
+        quote = _balanced_quote(left, right[1:])
+        evidence = f"repeated {c}" + (f", word {word}" if word else "") + (f", {quote}" if quote else "")
+        return Seam("page_break_repeated_char", 1, evidence, "repeated", word, "quote" if quote else "")
 
     def weak(self, left: str, right: str) -> Seam | None:
         """A block stopping mid-sentence, followed by one that may continue it.  (Whether
@@ -189,6 +198,14 @@ def _words_without_copy(left: str, right: str) -> list[str]:
     return [tail[-k:] for k in (2, 3)] + [head[:m] for m in (2, 3, 4)]
 
 
+def _balanced_quote(left: str, right: str) -> str | None:
+    """The evidence when ``left`` leaves a quote or bracket open that ``right`` closes."""
+    opener = _unclosed_opener(left)
+    if opener and _unmatched_closer(right) == PAIRS[opener]:
+        return f"quote {opener}…{PAIRS[opener]} balanced across the seam"
+    return None
+
+
 def _unclosed_opener(text: str) -> str | None:
     """The innermost bracket or quote still open at the end of ``text``."""
     stack: list[str] = []
@@ -200,10 +217,10 @@ def _unclosed_opener(text: str) -> str | None:
     return stack[-1] if stack else None
 
 
-def _early_closer(text: str) -> str | None:
-    """A closing quote or bracket without its opener in the first words of ``text`` (not an
-    ASCII ``)``, which closes list numbers: ``1) 到…``)."""
-    closer = _unmatched_closer(text[:10])
+def early_closer(text: str, reach: int = 10) -> str | None:
+    """A closing quote or bracket without its opener in the first ``reach`` characters of
+    ``text``, before any clause ends (not an ASCII ``)``, which closes list numbers: ``1) 到…``)."""
+    closer = _unmatched_closer(text[:reach])
     if closer and closer != ")" and not _SENTENCE_MARK.search(text[:text.index(closer)]):
         return closer
     return None
