@@ -15,6 +15,7 @@ from tqdm import tqdm
 from .dedup import KEEP_RULES, DedupOptions
 from .io import InputError, OutputDir
 from .dedup.archive import ArchiveError, archive_settings, open_archive
+from .engine import ENGINES, SHARD_DOCS, EngineError, ResumeError
 from .job import RunOptions, StrictError, add_to_index, run_job
 from .normalize import ConfigError
 from .repair import ORPHAN_MODES
@@ -54,6 +55,16 @@ def _cleaning_options(command):
                           "then input order), or the longest (first on a tie)."),
         click.option("--strict", is_flag=True,
                      help="Stop at the first bad input and write nothing.  [default: off]"),
+        click.option("--workers", type=click.IntRange(1), default=None,
+                     help="Worker processes (or Ray CPUs) for the per-document stages.  [default: every CPU]"),
+        click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
+                     help="Where shards run: this machine's cores, or Ray (pip install 'newsclean[ray]')."),
+        click.option("--ray-address", default=None, metavar="ADDRESS",
+                     help="Join the Ray cluster at ADDRESS (ray://HOST:10001, or auto) instead of starting Ray "
+                          "on this machine.  [default: none]"),
+        click.option("--shard-size", "shard_docs", type=click.IntRange(1), default=SHARD_DOCS, show_default=True,
+                     help="Documents per shard, the unit of work and of --resume.  The output does not depend "
+                          "on it."),
         click.option("--quiet", "-q", is_flag=True,
                      help="No progress bar and no summary (errors are still printed).  [default: off]"),
     ]
@@ -80,14 +91,17 @@ def _run_options(inputs, id_field, text_field, convert, rules_dir, no_default_ru
 @click.option("--index", "index_path", default=None,
               help="Archive of everything seen before (an SQLite file, or redis://HOST:PORT/DB): check against "
                    "it, then add this batch.  [default: none]")
-def run(out, drop_duplicates, index_path, quiet, **settings):
+@click.option("--resume", is_flag=True,
+              help="Go on with the run a killed run left in --out (same inputs and options), reusing its "
+                   "finished shards.  [default: off]")
+def run(out, drop_duplicates, index_path, resume, quiet, **settings):
     """Clean INPUT... (.txt files, folders, .jsonl, .jsonl.gz, or - for JSONL on stdin) into --out.
 
     Every document is normalised and repaired, then near-duplicates are marked.
     Bad inputs are reported on stderr with their file and line; the others are
     still processed, and the exit code is 1.
     """
-    options = _run_options(drop_duplicates=drop_duplicates, index=index_path, **settings)
+    options = _run_options(drop_duplicates=drop_duplicates, index=index_path, resume=resume, **settings)
     result = _execute(lambda **hooks: run_job(settings["inputs"], out, options, **hooks), quiet)
     if not quiet:
         written = result.stats["output"]["documents"]
@@ -137,7 +151,7 @@ def _execute(job, quiet: bool):
         return job(on_error=on_error, on_document=_Progress(bar))
     except StrictError:
         raise click.ClickException("stopped at the first bad input (--strict); nothing was written") from None
-    except (RuleError, ConfigError, ArchiveError) as err:
+    except (RuleError, ConfigError, ArchiveError, EngineError, ResumeError) as err:
         raise click.ClickException(str(err)) from None
     finally:
         bar.close()

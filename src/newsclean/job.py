@@ -13,21 +13,27 @@ Everything the ``newsclean run`` command does is here, callable from Python:
 from __future__ import annotations
 
 import contextlib
+import importlib.metadata
 import json
+import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, Sequence
 
+import numpy as np
+
 from .dedup import DedupOptions, Deduplicator
 from .dedup.archive import Archive, open_archive
+from .dedup.prints import PrintTable
 from .document import Document
+from .engine import SHARD_DOCS, Shard, Spool, make_engine, merge_stats
 from .io import InputError, OutputDir, read_inputs
 from .normalize import Normalise, Renormalise
-from .pipeline import Pipeline
+from .pipeline import Pipeline, RunStats
 from .repair import Repair
-from .report import write_report
+from .report import ReportBuilder
 
 
 @dataclass
@@ -44,6 +50,11 @@ class RunOptions:
     drop_duplicates: bool = False
     strict: bool = False
     index: str | None = None
+    engine: str = "local"
+    workers: int | None = None
+    ray_address: str | None = None
+    resume: bool = False
+    shard_docs: int = SHARD_DOCS
 
 
 @dataclass
@@ -78,40 +89,44 @@ def run_job(inputs: Sequence[str], out: Path | str, options: RunOptions, *,
     added to it once the outputs are written.
     """
     started = time.perf_counter()
-    pipeline = build_pipeline(options)
-    stats = pipeline.stats
     with _archive(options) as archive:
-        batch = _process(inputs, options, pipeline, on_error, on_document, stdin)
+        spool = Spool.open(out, _manifest(inputs, options), options.resume)
+        batch = _process(inputs, options, spool, on_error, on_document, stdin)
         dedup = Deduplicator(options.dedup)
-        clusters = dedup.run(batch.documents, archive)
-        stats.stages.update(dedup.stats)
-
-        written = [d for d in batch.documents if not (options.drop_duplicates and d.duplicate_of)]
-        for doc in batch.documents:
-            stats.count_document(doc)
-        summary = _summary(stats, batch, written, clusters)
-        summary["timings"] = {
-            **{name: round(s.seconds, 3) for name, s in stats.stages.items() if s.seconds},
-            "read": round(batch.read_seconds, 3),
-        }
+        clusters, copies = dedup.cluster(batch.table, batch.document, archive)
+        batch.stats.stages["cluster"] = dedup.stats["cluster"]
         write_start = time.perf_counter()
-        records = [doc.to_json() for doc in written]
         cluster_records = [cluster.to_json() for cluster in clusters]
+        report = ReportBuilder()
+        written = characters = 0
         with OutputDir(out) as staged:
             with staged.open("corpus.jsonl") as f:
-                for record in records:
+                for number, record in batch.records():
+                    record["duplicate_of"] = copies.get(number)
+                    if options.drop_duplicates and record["duplicate_of"]:
+                        continue
                     f.write(json.dumps(record, ensure_ascii=False) + "\n")
+                    report.add(record)
+                    written += 1
+                    characters += len(record["text"])
             with staged.open("duplicates.jsonl") as f:
                 for record in cluster_records:
                     f.write(json.dumps(record, ensure_ascii=False) + "\n")
-            write_report(staged.path("report.html"), records, cluster_records, summary)
+            summary = _summary(batch, written, characters, len(copies), clusters)
+            summary["timings"] = {
+                **{name: round(s.seconds, 3) for name, s in batch.stats.stages.items() if s.seconds},
+                "read": round(batch.read_seconds, 3),
+            }
+            with staged.open("report.html") as f:
+                f.write(report.build(cluster_records, summary))
             summary["timings"]["write"] = round(time.perf_counter() - write_start, 3)
             summary["timings"]["total"] = round(time.perf_counter() - started, 3)
             staged.write_json("stats.json", summary)
             staged.commit()
         if archive:
-            dedup.remember(archive, _now())
-    return RunResult(len(batch.documents), batch.errors, summary)
+            dedup.remember(archive, batch.table, _now())
+        spool.remove()
+    return RunResult(batch.documents, batch.errors, summary)
 
 
 def add_to_index(inputs: Sequence[str], options: RunOptions, *,
@@ -119,53 +134,111 @@ def add_to_index(inputs: Sequence[str], options: RunOptions, *,
                  on_document: Callable[[Document, int], None] = lambda d, n: None,
                  stdin: BinaryIO | None = None) -> RunResult:
     """Clean ``inputs`` and add them to the archive ``options.index``, writing no corpus."""
-    pipeline = build_pipeline(options)
-    with _archive(options) as archive:
-        batch = _process(inputs, options, pipeline, on_error, on_document, stdin)
-        dedup = Deduplicator(options.dedup)
-        dedup.fingerprint(batch.documents)
-        added = dedup.remember(archive, _now())
-        return RunResult(len(batch.documents), batch.errors, {"added": added, **archive.stats()})
+    with _archive(options) as archive, tempfile.TemporaryDirectory(prefix="newsclean-index-") as work:
+        spool = Spool.open(work, _manifest(inputs, options), resume=False)
+        batch = _process(inputs, options, spool, on_error, on_document, stdin)
+        added = Deduplicator(options.dedup).remember(archive, batch.table, _now())
+        return RunResult(batch.documents, batch.errors, {"added": added, **archive.stats()})
 
 
 @dataclass
 class _Batch:
-    documents: list[Document]
-    errors: list[InputError]
-    bytes_in: int
-    chars_in: int
-    read_seconds: float
+    """The documents of a run, processed: on disk in ``spool``, their fingerprints in ``table``."""
+
+    spool: Spool
+    shards: int = 0
+    documents: int = 0
+    errors: list[InputError] = field(default_factory=list)
+    bytes_in: int = 0
+    chars_in: int = 0
+    read_seconds: float = 0.0
+    stats: RunStats = field(default_factory=RunStats)
+    table: PrintTable = field(default_factory=lambda: PrintTable([]))
+    bases: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
+
+    def document(self, number: int) -> Document:
+        """The ``number``-th document of the run, as processed."""
+        shard = int(np.searchsorted(self.bases, number, side="right")) - 1
+        return self.spool.document(shard, number - int(self.bases[shard]))
+
+    def records(self) -> Iterator[tuple[int, dict]]:
+        """Every processed document's record with its number, in input order."""
+        number = 0
+        for shard in range(self.shards):
+            for record in self.spool.records(shard):
+                yield number, record
+                number += 1
 
 
-def _process(inputs, options: RunOptions, pipeline: Pipeline, on_error, on_document, stdin) -> _Batch:
-    """Read every input and run the per-document stages on each document."""
-    batch = _Batch([], [], 0, 0, 0.0)
+def _process(inputs, options: RunOptions, spool: Spool, on_error, on_document, stdin) -> _Batch:
+    """Read every input, cut the documents into shards, and run the per-document stages and
+    fingerprinting on each shard not already in ``spool``, on the engine of ``options``."""
+    batch = _Batch(spool)
+    engine = make_engine(options.engine, options.workers, options.ray_address)
     read_start = time.perf_counter()
-    for item in read_inputs(inputs, id_field=options.id_field, text_field=options.text_field, stdin=stdin):
-        if isinstance(item, InputError):
-            batch.errors.append(item)
-            on_error(item)
-            if options.strict:
-                raise StrictError(str(item))
-            continue
-        size = len(item.text.encode("utf-8"))
-        batch.bytes_in += size
-        batch.chars_in += len(item.text)
-        if not item.text.strip():
-            item.flag("empty")
-        try:
-            batch.documents.append(pipeline.process(item))
-        except Exception as err:  # a bug on one document must not lose the whole run
-            error = InputError(item.source, f"internal error, document skipped (please report it): "
-                                            f"{type(err).__name__}: {err}")
+
+    def shards() -> Iterator[Shard]:
+        documents: list[Document] = []
+        for item in read_inputs(inputs, id_field=options.id_field, text_field=options.text_field, stdin=stdin):
+            if isinstance(item, InputError):
+                batch.errors.append(item)
+                on_error(item)
+                if options.strict:
+                    spool.remove()
+                    raise StrictError(str(item))
+                continue
+            size = len(item.text.encode("utf-8"))
+            batch.bytes_in += size
+            batch.chars_in += len(item.text)
+            documents.append(item)
+            on_document(item, size)
+            if len(documents) == options.shard_docs:
+                yield Shard(batch.shards, documents)
+                batch.shards += 1
+                documents = []
+        if documents:
+            yield Shard(batch.shards, documents)
+            batch.shards += 1
+
+    for result in engine.map(options, (s for s in shards() if not spool.done(s.number))):
+        spool.save(result)
+    batch.read_seconds = time.perf_counter() - read_start
+    prints = []
+    for number in range(batch.shards):
+        stats, errors = spool.summary(number)
+        merge_stats(batch.stats, stats)
+        for error in errors:
             batch.errors.append(error)
             on_error(error)
-            if options.strict:
-                raise StrictError(str(error)) from err
-        on_document(item, size)
-    batch.read_seconds = time.perf_counter() - read_start - sum(s.seconds for s in pipeline.stats.stages.values())
-    pipeline.stats.stage("read").documents = len(batch.documents)
+        prints.append(spool.prints(number))
+    if options.strict and len(batch.errors):
+        spool.remove()
+        raise StrictError(str(batch.errors[0]))
+    batch.table = PrintTable(prints)
+    batch.bases = np.cumsum([0] + [len(p.ids) for p in prints])
+    batch.documents = batch.table.documents
+    batch.stats.stage("read").documents = batch.documents
     return batch
+
+
+def _manifest(inputs: Sequence[str], options: RunOptions) -> dict:
+    """What makes a run the same run for ``--resume``: newsclean's version, the options
+    that shape the output, and each input's size and modification time."""
+    shaping = {k: v for k, v in asdict(options).items() if k not in ("workers", "engine", "ray_address", "resume")}
+    files = []
+    for name in inputs:
+        path = Path(name)
+        for file in ([p for p in sorted(path.rglob("*")) if p.is_file()] if path.is_dir() else [path]):
+            found = file.stat() if file.exists() else None
+            files.append([str(file), found.st_size if found else None, found.st_mtime_ns if found else None])
+    return {"version": _version(), "options": shaping, "inputs": files}
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("newsclean")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
 
 
 @contextlib.contextmanager
@@ -182,16 +255,15 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def _summary(stats, batch: _Batch, written, clusters) -> dict:
+def _summary(batch: _Batch, written: int, characters: int, duplicates: int, clusters) -> dict:
     levels = {"document": 0, "paragraph": 0}
     for c in clusters:
         levels[c.level] += 1
-    documents, errors = batch.documents, batch.errors
+    stats, errors = batch.stats, batch.errors
     return {
-        "input": {"documents": len(documents), "errors": len(errors), "bytes": batch.bytes_in,
+        "input": {"documents": batch.documents, "errors": len(errors), "bytes": batch.bytes_in,
                   "characters": batch.chars_in},
-        "output": {"documents": len(written), "characters": sum(len(d.text) for d in written),
-                   "duplicates_marked": sum(1 for d in documents if d.duplicate_of),
+        "output": {"documents": written, "characters": characters, "duplicates_marked": duplicates,
                    "clusters": levels},
         "stages": {name: s.to_json() for name, s in stats.stages.items()},
         "rules": dict(sorted(stats.rules.items())),

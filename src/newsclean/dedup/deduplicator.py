@@ -26,6 +26,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from itertools import combinations
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -34,8 +35,8 @@ from ..pipeline import StageStats
 from .archive import Archive, ArchivedDocument, DedupSettings
 from .cluster import Cluster, Member, UnionFind, choose_kept
 from .fingerprint import Fingerprinter
-from .key import comparison_key
-from .lsh import band_hashes, candidate_pairs
+from .lsh import candidate_pairs
+from .prints import WHOLE, Prints, PrintTable
 
 
 @dataclass
@@ -61,25 +62,13 @@ class DedupOptions:
 
 
 @dataclass
-class _Doc:
-    """A document of this batch (``doc`` set) or of the archive (``first_seen`` set)."""
+class _Archived:
+    """A document from the archive that a paragraph of this batch matched."""
 
     id: str
     key: str
-    source: str = ""
-    doc: Document | None = None
-    first_seen: str = ""
-
-    @property
-    def text(self) -> str:
-        return self.doc.text if self.doc is not None else ""
-
-
-@dataclass
-class _Item:
-    doc: int
-    paragraph: int | None
-    key: str
+    source: str
+    first_seen: str
 
 
 class Deduplicator:
@@ -91,105 +80,97 @@ class Deduplicator:
         self.fingerprinter = Fingerprinter(o.ngram, o.num_perm)
         self.stats = {"fingerprint": StageStats(), "cluster": StageStats()}
         self._shingles: dict[str, np.ndarray] = {}
-        self._batch: tuple = ([], [], [], np.zeros((0, o.bands), dtype=np.uint32))
 
     def run(self, docs: list[Document], archive: Archive | None = None) -> list[Cluster]:
         """Cluster ``docs`` at both levels, set ``duplicate_of``, and return the clusters.
         With ``archive``, match against everything archived too (:meth:`remember` adds
-        ``docs`` to it afterwards)."""
-        universe, items, long, bands = self.fingerprint(docs)
+        them to it afterwards)."""
+        table = PrintTable([self.fingerprint(docs)])
+        clusters, copies = self.cluster(table, docs.__getitem__, archive)
+        for d, kept in copies.items():
+            docs[d].duplicate_of = kept
+        return clusters
+
+    def fingerprint(self, docs: Sequence[Document]) -> Prints:
+        """The ``fingerprint`` stage for a shard of documents (pure: run it anywhere)."""
         start = time.perf_counter()
-        pairs = self._verified_pairs(items, long, bands)
-        archived = self._match_archive(archive, universe, items, long, bands, pairs) if archive else 0
-        paragraph_groups = self._groups(len(items), pairs)
-        doc_clusters = self._document_clusters(universe, items, paragraph_groups)
-        par_clusters = self._paragraph_clusters(universe, items, paragraph_groups, doc_clusters)
+        prints = Prints.of(docs, self.options, self.fingerprinter)
+        fp = self.stats["fingerprint"]
+        fp.documents += len(docs)
+        fp.seconds += time.perf_counter() - start
+        fp.counts = {"paragraphs": fp.counts.get("paragraphs", 0) + prints.paragraphs,
+                     "fingerprinted": fp.counts.get("fingerprinted", 0) + int(prints.long.sum())}
+        return prints
+
+    def cluster(self, table: PrintTable, document: Callable[[int], Document],
+                archive: Archive | None = None) -> tuple[list[Cluster], dict[int, str]]:
+        """The ``cluster`` stage: clusters of the documents in ``table`` (and the archive),
+        and the id each copy is a duplicate of, by document number.  ``document(d)`` gives
+        the text of document ``d`` for the clusters' members."""
+        start = time.perf_counter()
+        view = _View(table)
+        pairs = self._verified_pairs(view)
+        archived = self._match_archive(archive, view, pairs) if archive else 0
+        paragraph_groups = self._groups(view.items, pairs)
+        doc_clusters, copies = self._document_clusters(view, paragraph_groups, document)
+        par_clusters = self._paragraph_clusters(view, paragraph_groups, doc_clusters, document)
         for n, c in enumerate(doc_clusters, start=1):
             c.id = f"d{n}"
         for n, c in enumerate(par_clusters, start=1):
             c.id = f"p{n}"
         cl = self.stats["cluster"]
-        cl.documents, cl.seconds = len(docs), time.perf_counter() - start
+        cl.documents, cl.seconds = table.documents, time.perf_counter() - start
         cl.counts = {"verified_pairs": len(pairs), "archived_matches": archived,
                      "document_clusters": len(doc_clusters), "paragraph_clusters": len(par_clusters)}
         self._shingles.clear()
-        return doc_clusters + par_clusters
+        return doc_clusters + par_clusters, copies
 
-    def fingerprint(self, docs: list[Document]) -> tuple[list[_Doc], list[_Item], list[int], np.ndarray]:
-        """The ``fingerprint`` stage alone: comparison keys and band hashes of ``docs``'
-        paragraphs (what :meth:`remember` archives), without clustering."""
-        start = time.perf_counter()
-        universe = [_Doc(d.id, "", d.source, d) for d in docs]
-        items = self._items(universe)
-        long = [i for i, it in enumerate(items) if len(it.key) >= self.options.ngram]
-        # only the band hashes are kept: 4 bytes a band, not 4 a permutation
-        bands = band_hashes(self.fingerprinter.signatures([items[i].key for i in long]),
-                            self.options.bands, self.options.rows)
-        fp = self.stats["fingerprint"]
-        fp.documents, fp.seconds = len(docs), time.perf_counter() - start
-        fp.counts = {"paragraphs": len(items), "fingerprinted": len(long)}
-        self._batch = (list(universe), items, list(long), bands)
-        return universe, items, long, bands
-
-    def remember(self, archive: Archive, when: str) -> int:
-        """Add the documents last fingerprinted (by :meth:`run` or :meth:`fingerprint`) to
-        ``archive``, seen at ``when``, in one transaction; returns how many were new to it."""
-        batch, items, long, bands = self._batch
-        rows: dict[int, list[tuple[int, str, np.ndarray]]] = {}
-        for row, i in enumerate(long):
-            it = items[i]
-            if it.doc < len(batch):
-                rows.setdefault(it.doc, []).append((it.paragraph or 0, it.key, bands[row]))
-        documents = [ArchivedDocument(d.id, d.source, d.key, [(p, k) for p, k, _ in rows.get(n, [])])
-                     for n, d in enumerate(batch)]
-        band_rows = [np.array([b for _, _, b in rows.get(n, [])], dtype=np.uint32).reshape(-1, bands.shape[1])
-                     for n in range(len(batch))]
+    def remember(self, archive: Archive, table: PrintTable, when: str) -> int:
+        """Add the documents of ``table`` to ``archive``, seen at ``when``, in one
+        transaction; returns how many were new to it."""
+        long = table.long
+        owners = table.item_doc[long]
+        bounds = np.searchsorted(owners, np.arange(table.documents + 1))
+        documents, band_rows = [], []
+        for d in range(table.documents):
+            rows = long[bounds[d]:bounds[d + 1]]
+            documents.append(ArchivedDocument(table.ids[d], table.sources[d], table.doc_key(d),
+                                              [(max(int(table.item_paragraph[i]), 0), table.item_key(i))
+                                               for i in rows]))
+            band_rows.append(table.bands[bounds[d]:bounds[d + 1]])
         return archive.add(documents, band_rows, when)
 
-    # -- items and pairs ----------------------------------------------------------------
+    # -- pairs --------------------------------------------------------------------------
 
-    def _items(self, universe: list[_Doc]) -> list[_Item]:
-        """Every paragraph long enough to compare (a document with none is one item); sets
-        each document's key, which is its paragraphs' keys put together."""
-        items = []
-        for d, entry in enumerate(universe):
-            keys = [comparison_key(text) for text in entry.doc.paragraphs]
-            entry.key = "".join(keys)
-            long = [(p, key) for p, key in enumerate(keys) if len(key) >= self.options.min_chars]
-            items.extend(_Item(d, p, key) for p, key in long)
-            if not long and entry.key:
-                items.append(_Item(d, None, entry.key))
-        return items
-
-    def _verified_pairs(self, items: list[_Item], long: list[int], bands: np.ndarray) -> dict:
+    def _verified_pairs(self, view: "_View") -> dict:
         """Pairs of items in different documents whose Jaccard passes the threshold: LSH
         candidates verified on their shingle sets, and short keys that are equal."""
-        o = self.options
+        o, table = self.options, view.table
         pairs: dict[tuple[int, int], float] = {}
-        if len(long) > 1:
-            found = candidate_pairs(bands)
-            index = np.array(long)
-            for a, b in index[found].tolist() if len(found) else []:
-                if items[a].doc != items[b].doc:
-                    similarity = self._jaccard(items[a].key, items[b].key)
+        if len(table.long) > 1:
+            found = candidate_pairs(table.bands)
+            for a, b in table.long[found].tolist() if len(found) else []:
+                if table.item_doc[a] != table.item_doc[b]:
+                    similarity = self._jaccard(table.item_key(a), table.item_key(b))
                     if similarity >= o.threshold:
                         pairs[(a, b)] = similarity
+        short = np.ones(table.items, dtype=bool)
+        short[table.long] = False
         by_key: dict[str, int] = {}
-        for i, it in enumerate(items):
-            if len(it.key) < o.ngram:
-                first = by_key.setdefault(it.key, i)
-                if first != i and items[first].doc != it.doc:
-                    pairs[(first, i)] = 1.0
+        for i in np.flatnonzero(short).tolist():
+            first = by_key.setdefault(table.item_key(i), i)
+            if first != i and table.item_doc[first] != table.item_doc[i]:
+                pairs[(first, i)] = 1.0
         return pairs
 
-    def _match_archive(self, archive: Archive, universe: list[_Doc], items: list[_Item], long: list[int],
-                       bands: np.ndarray, pairs: dict) -> int:
+    def _match_archive(self, archive: Archive, view: "_View", pairs: dict) -> int:
         """Verified pairs between this batch's paragraphs and archived ones; the archived
-        paragraphs and documents join ``items`` and ``universe``.  Returns the pair count."""
-        found = archive.candidates(bands) if len(bands) else []
+        paragraphs and documents join ``view``.  Returns the pair count."""
+        table = view.table
+        found = archive.candidates(table.bands) if len(table.bands) else []
         paragraphs = archive.paragraphs(item for _, item in found)
         documents = archive.documents(doc for doc, _, _ in paragraphs.values())
-        batch_ids = {d.id for d in universe}
+        batch_ids = set(table.ids)
         node: dict[int, int] = {}
         place: dict[int, int] = {}
         matched = 0
@@ -197,17 +178,15 @@ class Deduplicator:
             doc, paragraph, key = paragraphs[archived_item]
             if documents[doc].id in batch_ids:
                 continue  # the same document seen again, not a copy of it
-            ours = long[row]
-            similarity = self._jaccard(items[ours].key, key)
+            ours = int(table.long[row])
+            similarity = self._jaccard(table.item_key(ours), key)
             if similarity < self.options.threshold:
                 continue
             if doc not in place:
                 a = documents[doc]
-                place[doc] = len(universe)
-                universe.append(_Doc(a.id, a.key, a.source, None, a.first_seen))
+                place[doc] = view.add_document(_Archived(a.id, a.key, a.source, a.first_seen))
             if archived_item not in node:
-                node[archived_item] = len(items)
-                items.append(_Item(place[doc], paragraph, key))
+                node[archived_item] = view.add_item(place[doc], paragraph, key)
             pairs[(ours, node[archived_item])] = similarity
             matched += 1
         return matched
@@ -236,71 +215,121 @@ class Deduplicator:
 
     # -- clusters -----------------------------------------------------------------------
 
-    def _document_clusters(self, universe: list[_Doc], items: list[_Item],
-                           groups: list[list[int]]) -> list[Cluster]:
+    def _document_clusters(self, view: "_View", groups: list[list[int]],
+                           document: Callable[[int], Document]) -> tuple[list[Cluster], dict[int, str]]:
         o = self.options
         candidates: set[tuple[int, int]] = set()
         for group in groups:
-            owners = sorted({items[i].doc for i in group})
+            owners = sorted({view.doc_of(i) for i in group})
             if len(owners) <= o.max_shared:
                 candidates.update(combinations(owners, 2))
-        forest = UnionFind(len(universe))
+        forest = UnionFind(view.documents)
         similarity: dict[tuple[int, int], float] = {}
         for a, b in sorted(candidates):
-            if universe[a].doc is None and universe[b].doc is None:
+            if view.archived(a) and view.archived(b):
                 continue  # two archived documents: judged when they were added
-            j = self._jaccard(universe[a].key, universe[b].key)
+            j = self._jaccard(view.doc_key(a), view.doc_key(b))
             if j >= o.document_threshold:
                 forest.union(a, b)
                 similarity[(a, b)] = j
-        clusters = []
+        clusters, copies = [], {}
         for group in forest.groups():
-            group = sorted(group, key=lambda d: _rank(universe[d], d))
-            members = [_member(universe[d]) for d in group]
+            group = sorted(group, key=view.rank)
+            members = [view.member(d, document) for d in group]
             kept = choose_kept(members, o.keep)
+            k = group[kept]
             for m, d in zip(members, group):
-                k = group[kept]
                 m.similarity = 1.0 if d == k else similarity.get(
-                    (min(d, k), max(d, k)), self._jaccard(universe[d].key, universe[k].key))
-                if d != k and universe[d].doc is not None:
-                    universe[d].doc.duplicate_of = universe[k].id
+                    (min(d, k), max(d, k)), self._jaccard(view.doc_key(d), view.doc_key(k)))
+                if d != k and not view.archived(d):
+                    copies[d] = view.id(k)
             clusters.append(Cluster("document", members, kept, o.keep,
                                     similarity=min(m.similarity for m in members)))
-        return clusters
+        return clusters, copies
 
-    def _paragraph_clusters(self, universe: list[_Doc], items: list[_Item], groups: list[list[int]],
-                            doc_clusters: list[Cluster]) -> list[Cluster]:
+    def _paragraph_clusters(self, view: "_View", groups: list[list[int]], doc_clusters: list[Cluster],
+                            document: Callable[[int], Document]) -> list[Cluster]:
         """Paragraph clusters that reach beyond one document cluster (copies of a whole
         story are reported once, at the document level)."""
         o = self.options
         family = {m.id: n for n, c in enumerate(doc_clusters) for m in c.members}
         clusters = []
         for group in groups:
-            families = {family.get(universe[items[i].doc].id, universe[items[i].doc].id) for i in group}
+            families = {family.get(view.id(view.doc_of(i)), view.id(view.doc_of(i))) for i in group}
             if len(families) < 2:
                 continue
-            group = sorted(group, key=lambda i: (_rank(universe[items[i].doc], items[i].doc), items[i].paragraph or 0))
-            members = []
-            for i in group:
-                entry, it = universe[items[i].doc], items[i]
-                text = (entry.doc.paragraphs[it.paragraph] if it.paragraph is not None else entry.text) \
-                    if entry.doc is not None else ""
-                members.append(_member(entry, text, it.paragraph))
+            group = sorted(group, key=lambda i: (view.rank(view.doc_of(i)), max(view.paragraph_of(i), 0)))
+            members = [view.member(view.doc_of(i), document, view.paragraph_of(i)) for i in group]
             kept = choose_kept(members, o.keep)
             for m, i in zip(members, group):
-                m.similarity = self._jaccard(items[i].key, items[group[kept]].key)
+                m.similarity = self._jaccard(view.item_key(i), view.item_key(group[kept]))
             clusters.append(Cluster("paragraph", members, kept, o.keep,
                                     similarity=min(m.similarity for m in members)))
         return clusters
 
 
-def _rank(entry: _Doc, index: int) -> tuple:
-    """Archived copies first, oldest first; then this batch in input order."""
-    return (0, entry.first_seen, index) if entry.doc is None else (1, "", index)
+class _View:
+    """A run's :class:`PrintTable` and the archived documents and paragraphs matched to it,
+    numbered after the run's own."""
+
+    def __init__(self, table: PrintTable):
+        self.table = table
+        self._docs: list[_Archived] = []
+        self._items: list[tuple[int, int, str]] = []
+
+    @property
+    def documents(self) -> int:
+        return self.table.documents + len(self._docs)
+
+    @property
+    def items(self) -> int:
+        return self.table.items + len(self._items)
+
+    def add_document(self, entry: _Archived) -> int:
+        self._docs.append(entry)
+        return self.documents - 1
+
+    def add_item(self, doc: int, paragraph: int, key: str) -> int:
+        self._items.append((doc, paragraph, key))
+        return self.items - 1
+
+    def archived(self, doc: int) -> bool:
+        return doc >= self.table.documents
+
+    def id(self, doc: int) -> str:
+        return self._docs[doc - self.table.documents].id if self.archived(doc) else self.table.ids[doc]
+
+    def doc_key(self, doc: int) -> str:
+        return self._docs[doc - self.table.documents].key if self.archived(doc) else self.table.doc_key(doc)
+
+    def doc_of(self, item: int) -> int:
+        n = item - self.table.items
+        return self._items[n][0] if n >= 0 else int(self.table.item_doc[item])
+
+    def paragraph_of(self, item: int) -> int:
+        n = item - self.table.items
+        return self._items[n][1] if n >= 0 else int(self.table.item_paragraph[item])
+
+    def item_key(self, item: int) -> str:
+        n = item - self.table.items
+        return self._items[n][2] if n >= 0 else self.table.item_key(item)
+
+    def rank(self, doc: int) -> tuple:
+        """Archived copies first, oldest first; then this batch in input order."""
+        if self.archived(doc):
+            return (0, self._docs[doc - self.table.documents].first_seen, doc)
+        return (1, "", doc)
+
+    def member(self, doc: int, document: Callable[[int], Document], paragraph: int | None = None) -> Member:
+        """A cluster member: document ``doc`` (or its ``paragraph``) with its text; an archived
+        copy with its source and first-seen time instead (its text is not kept)."""
+        index = None if paragraph is None or paragraph == WHOLE else paragraph
+        if self.archived(doc):
+            entry = self._docs[doc - self.table.documents]
+            member = Member(entry.id, "", index)
+            member.archived = {"source": entry.source, "first_seen": entry.first_seen}
+            return member
+        text = document(doc).text
+        return Member(self.table.ids[doc], text if index is None else text.split("\n")[index], index)
 
 
-def _member(entry: _Doc, text: str | None = None, paragraph: int | None = None) -> Member:
-    member = Member(entry.id, entry.text if text is None else text, paragraph)
-    if entry.doc is None:
-        member.archived = {"source": entry.source, "first_seen": entry.first_seen}
-    return member

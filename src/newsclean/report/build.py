@@ -33,32 +33,91 @@ CONTEXT = 24
 LAYOUT = "paragraph_break"
 
 
+class ReportBuilder:
+    """Build the page from corpus records read one at a time: counts of everything, and the
+    (capped) part the page shows, so a report of any run is built in bounded memory."""
+
+    def __init__(self) -> None:
+        self.documents = self.duplicates = self.repaired = self.fragments = 0
+        self.repairs: Counter = Counter()
+        self.flags: Counter = Counter()
+        self.rules: Counter = Counter()
+        self.kinds: set[str] = set()
+        self.shown: list[dict] = []
+        self.fragment_rows: list[tuple[str, int, str, str]] = []
+
+    def add(self, doc: dict) -> None:
+        """Count one corpus record, and keep it if the page shows it."""
+        self.documents += 1
+        self.duplicates += bool(doc.get("duplicate_of"))
+        repairs = _repairs(doc)
+        self.repairs.update(e["rule"] for e in repairs)
+        self.flags.update(f["kind"] for f in doc["flags"])
+        self.rules.update(f"{e['stage']}/{e['rule']}" for e in doc["edits"] if e["rule"] != LAYOUT)
+        if repairs or doc["flags"]:
+            self.repaired += 1
+            self.kinds.update(e["rule"] for e in repairs)
+            if len(self.shown) < MAX_DOCUMENTS:
+                self.shown.append(doc)
+        for flag in doc["flags"]:
+            if flag["kind"].startswith("truncated") and flag.get("paragraph") is not None:
+                self.fragments += 1
+                if len(self.fragment_rows) < MAX_FRAGMENTS:
+                    paragraph = doc["text"].split("\n")[flag["paragraph"]]
+                    self.fragment_rows.append((doc["id"], flag["paragraph"], flag["kind"], paragraph))
+
+    def build(self, clusters: Iterable[dict], stats: dict) -> str:
+        """The page, for the records added, the cluster records and ``stats.json``'s content."""
+        clusters = list(clusters)
+        ordered = sorted(clusters, key=lambda c: (-len(c["members"]), c["level"] != "document"))
+        script = _asset("report.js")
+        digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+        parts = [
+            "<!DOCTYPE html>\n<html lang=\"zh\"><head><meta charset=\"utf-8\">",
+            f"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+            f"script-src 'sha256-{digest}'\">",
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
+            "<title>newsclean report</title><style>", _asset("report.css"), "</style></head><body>",
+            f"<header><h1>newsclean report</h1><p>{self.documents} documents written · "
+            f"{len(clusters)} duplicate clusters · {self.repaired} documents repaired or flagged</p></header>",
+            _navigation(sorted(self.kinds)),
+            "<main>",
+            self._overview(clusters, stats),
+            _clusters(ordered),
+            _repairs_section(self.shown, self.repaired),
+            _fragments(self.fragment_rows, self.fragments),
+            "</main>",
+            f"<script>{script}</script></body></html>\n",
+        ]
+        return "".join(parts)
+
+    def _overview(self, clusters: list[dict], stats: dict) -> str:
+        levels = Counter(c["level"] for c in clusters)
+        cards = [
+            ("documents in", stats.get("input", {}).get("documents", self.documents)),
+            ("documents out", self.documents),
+            ("bad inputs", stats.get("input", {}).get("errors", 0)),
+            ("duplicates marked", self.duplicates),
+            ("document clusters", levels["document"]),
+            ("paragraph clusters", levels["paragraph"]),
+            ("fragments flagged", sum(v for k, v in self.flags.items() if k.startswith("truncated"))),
+        ]
+        card_html = "".join(f"<div class=\"card\">{escape(name)}<b>{value}</b></div>" for name, value in cards)
+        return (
+            "<section id=\"overview\"><h2>Overview</h2>"
+            f"<div class=\"cards\">{card_html}</div>"
+            "<h3>Repairs by kind</h3>" + _bar_chart(self.repairs.most_common()) +
+            "<h3>Rules that fired most</h3>" + _table(["rule", "edits"], self.rules.most_common(12)) +
+            "<h3>Flags</h3>" + _table(["flag", "documents"], sorted(self.flags.items())) + "</section>"
+        )
+
+
 def build_report(documents: Iterable[dict], clusters: Iterable[dict], stats: dict) -> str:
     """The report page for corpus records, cluster records and ``stats.json``'s content."""
-    documents, clusters = list(documents), list(clusters)
-    repaired = [d for d in documents if _repairs(d) or d["flags"]]
-    ordered = sorted(clusters, key=lambda c: (-len(c["members"]), c["level"] != "document"))
-    script = _asset("report.js")
-    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
-    kinds = sorted({e["rule"] for d in repaired for e in _repairs(d)})
-    parts = [
-        "<!DOCTYPE html>\n<html lang=\"zh\"><head><meta charset=\"utf-8\">",
-        f"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
-        f"script-src 'sha256-{digest}'\">",
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
-        "<title>newsclean report</title><style>", _asset("report.css"), "</style></head><body>",
-        f"<header><h1>newsclean report</h1><p>{len(documents)} documents written · "
-        f"{len(clusters)} duplicate clusters · {len(repaired)} documents repaired or flagged</p></header>",
-        _navigation(kinds),
-        "<main>",
-        _overview(documents, clusters, stats),
-        _clusters(ordered),
-        _repairs_section(repaired),
-        _fragments(documents),
-        "</main>",
-        f"<script>{script}</script></body></html>\n",
-    ]
-    return "".join(parts)
+    builder = ReportBuilder()
+    for doc in documents:
+        builder.add(doc)
+    return builder.build(clusters, stats)
 
 
 def write_report(path, documents: Iterable[dict], clusters: Iterable[dict], stats: dict) -> None:
@@ -82,30 +141,6 @@ def _navigation(kinds: list[str]) -> str:
         "<label>cluster size ≥ <input id=\"size\" type=\"number\" min=\"0\" value=\"0\" style=\"width:5em\"></label>"
         "<a href=\"#overview\">overview</a><a href=\"#clusters\">duplicates</a><a href=\"#repairs\">repairs</a>"
         "<a href=\"#fragments\">fragments</a></nav>"
-    )
-
-
-def _overview(documents: list[dict], clusters: list[dict], stats: dict) -> str:
-    levels = Counter(c["level"] for c in clusters)
-    repairs = Counter(e["rule"] for d in documents for e in _repairs(d))
-    flags = Counter(f["kind"] for d in documents for f in d["flags"])
-    rules = Counter(f"{e['stage']}/{e['rule']}" for d in documents for e in d["edits"] if e["rule"] != LAYOUT)
-    cards = [
-        ("documents in", stats.get("input", {}).get("documents", len(documents))),
-        ("documents out", len(documents)),
-        ("bad inputs", stats.get("input", {}).get("errors", 0)),
-        ("duplicates marked", sum(1 for d in documents if d.get("duplicate_of"))),
-        ("document clusters", levels["document"]),
-        ("paragraph clusters", levels["paragraph"]),
-        ("fragments flagged", sum(v for k, v in flags.items() if k.startswith("truncated"))),
-    ]
-    card_html = "".join(f"<div class=\"card\">{escape(name)}<b>{value}</b></div>" for name, value in cards)
-    return (
-        "<section id=\"overview\"><h2>Overview</h2>"
-        f"<div class=\"cards\">{card_html}</div>"
-        "<h3>Repairs by kind</h3>" + _bar_chart(repairs.most_common()) +
-        "<h3>Rules that fired most</h3>" + _table(["rule", "edits"], rules.most_common(12)) +
-        "<h3>Flags</h3>" + _table(["flag", "documents"], sorted(flags.items())) + "</section>"
     )
 
 
@@ -191,11 +226,10 @@ def _difference(kept: str, other: str) -> str:
     return "".join(out)
 
 
-def _repairs_section(documents: list[dict]) -> str:
-    shown = documents[:MAX_DOCUMENTS]
+def _repairs_section(shown: list[dict], total: int) -> str:
     parts = [f"<section id=\"repairs\"><h2>Repairs per document</h2><p class=\"note\">Showing "
-             f"<span id=\"shown-doc\">{len(shown)}</span> of {len(documents)} documents with repairs or flags"
-             f"{' (capped at %d)' % MAX_DOCUMENTS if len(documents) > MAX_DOCUMENTS else ''}. "
+             f"<span id=\"shown-doc\">{len(shown)}</span> of {total} documents with repairs or flags"
+             f"{' (capped at %d)' % MAX_DOCUMENTS if total > MAX_DOCUMENTS else ''}. "
              "Each repair shows the text around it before (removed text struck out) and after "
              "(inserted text highlighted); ⏎ is a line break.</p>"]
     for doc in shown:
@@ -248,18 +282,15 @@ def _visible(text: str) -> str:
     return escape(text).replace("\n", "⏎")
 
 
-def _fragments(documents: list[dict]) -> str:
-    rows = [(d, f) for d in documents for f in d["flags"]
-            if f["kind"].startswith("truncated") and f.get("paragraph") is not None]
+def _fragments(rows: list[tuple[str, int, str, str]], total: int) -> str:
     parts = [f"<section id=\"fragments\"><h2>Fragments to review</h2><p class=\"note\">Paragraphs that start or "
-             f"end mid-sentence with nothing to attach to: {len(rows)}"
-             f"{', showing %d' % MAX_FRAGMENTS if len(rows) > MAX_FRAGMENTS else ''}.</p>"
+             f"end mid-sentence with nothing to attach to: {total}"
+             f"{', showing %d' % MAX_FRAGMENTS if total > MAX_FRAGMENTS else ''}.</p>"
              "<table class=\"fragments\"><tr><th>document</th><th>¶</th><th>flag</th><th>text</th></tr>"]
-    for doc, flag in rows[:MAX_FRAGMENTS]:
-        paragraph = doc["text"].split("\n")[flag["paragraph"]]
+    for doc_id, paragraph_number, kind, paragraph in rows:
         excerpt = paragraph if len(paragraph) <= 120 else paragraph[:50] + " … " + paragraph[-50:]
-        parts.append(f"<tr data-filter=\"fragment\" data-ids=\"{escape(doc['id'])}\" "
-                     f"data-kinds=\"{escape(flag['kind'])}\"><td>{escape(doc['id'])}</td><td class=\"n\">"
-                     f"{flag['paragraph']}</td><td>{escape(flag['kind'])}</td><td class=\"text\">{escape(excerpt)}</td></tr>")
+        parts.append(f"<tr data-filter=\"fragment\" data-ids=\"{escape(doc_id)}\" "
+                     f"data-kinds=\"{escape(kind)}\"><td>{escape(doc_id)}</td><td class=\"n\">"
+                     f"{paragraph_number}</td><td>{escape(kind)}</td><td class=\"text\">{escape(excerpt)}</td></tr>")
     parts.append("</table></section>")
     return "".join(parts)

@@ -1,0 +1,159 @@
+"""Fingerprints of documents, as plain arrays: computed per shard, clustered together.
+
+The ``fingerprint`` stage is a pure function of one document: the comparison
+keys of its paragraphs and the LSH band hashes of those long enough.  It runs
+next to normalisation and repair, in worker processes or on Ray, and its
+result for a shard of documents is a :class:`Prints`: numpy arrays and one
+byte blob of UTF-8 keys, cheap to pickle, save and load.  A :class:`PrintTable`
+puts the shards together for clustering.  In memory it keeps 4 bytes a band
+and about 24 bytes a paragraph; the keys stay in their blobs (memory-mapped
+files for a big run) and are read only when a candidate pair is verified.
+
+>>> from newsclean.document import Document
+>>> from newsclean.dedup import DedupOptions
+>>> prints = Prints.of([Document("a", "临颍县近年来始终坚持围绕发展抓党建\\n短")], DedupOptions())
+>>> table = PrintTable([prints])
+>>> table.ids, table.items, table.item_key(0), table.doc_key(0)
+(['a'], 1, '临颍县近年来始终坚持围绕发展抓党建', '临颍县近年来始终坚持围绕发展抓党建短')
+>>> table.bands.shape
+(1, 32)
+"""
+from __future__ import annotations
+
+import mmap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from ..document import Document
+from .fingerprint import Fingerprinter
+from .key import comparison_key
+from .lsh import band_hashes
+
+#: The paragraph number of an item that stands for a whole document (one with no paragraph
+#: long enough to compare on its own).
+WHOLE = -1
+
+
+@dataclass
+class Prints:
+    """Fingerprints of a shard of documents.
+
+    ``doc_keys`` and ``item_keys`` are ``(offset, length)`` byte ranges of ``blob``; an item's
+    key lies inside its document's key.  ``long`` marks the items that were fingerprinted
+    (keys of ``ngram`` characters or more), and ``bands`` holds their band hashes, in order.
+    """
+
+    ids: list[str]
+    sources: list[str]
+    doc_keys: np.ndarray
+    item_doc: np.ndarray
+    item_paragraph: np.ndarray
+    item_keys: np.ndarray
+    long: np.ndarray
+    bands: np.ndarray
+    blob: bytes | mmap.mmap
+
+    @classmethod
+    def of(cls, docs: Sequence[Document], options, fingerprinter: Fingerprinter | None = None) -> "Prints":
+        """Fingerprint ``docs`` with ``options`` (a :class:`~newsclean.dedup.DedupOptions`)."""
+        fingerprinter = fingerprinter or Fingerprinter(options.ngram, options.num_perm)
+        blob = bytearray()
+        doc_keys, item_doc, item_paragraph, item_keys, long_keys = [], [], [], [], []
+        for d, doc in enumerate(docs):
+            start = len(blob)
+            spans = []
+            for p, text in enumerate(doc.paragraphs):
+                key = comparison_key(text)
+                encoded = key.encode("utf-8")
+                spans.append((p, key, len(blob), len(encoded)))
+                blob += encoded
+            doc_keys.append((start, len(blob) - start))
+            chosen = [s for s in spans if len(s[1]) >= options.min_chars]
+            if not chosen and len(blob) > start:
+                chosen = [(WHOLE, "".join(s[1] for s in spans), start, len(blob) - start)]
+            for p, key, offset, size in chosen:
+                item_doc.append(d)
+                item_paragraph.append(p)
+                item_keys.append((offset, size))
+                long_keys.append(key if len(key) >= options.ngram else None)
+        long = np.array([k is not None for k in long_keys], dtype=bool)
+        signatures = fingerprinter.signatures([k for k in long_keys if k is not None])
+        return cls(
+            ids=[d.id for d in docs], sources=[d.source for d in docs],
+            doc_keys=np.array(doc_keys, dtype=np.int64).reshape(-1, 2),
+            item_doc=np.array(item_doc, dtype=np.int32), item_paragraph=np.array(item_paragraph, dtype=np.int32),
+            item_keys=np.array(item_keys, dtype=np.int64).reshape(-1, 2), long=long,
+            bands=band_hashes(signatures, options.bands, options.rows), blob=bytes(blob))
+
+    @property
+    def paragraphs(self) -> int:
+        return len(self.item_doc)
+
+    def save(self, folder: Path) -> None:
+        """Write to ``folder`` (``prints.npz`` and ``keys.bin``)."""
+        (folder / "keys.bin").write_bytes(self.blob)
+        np.savez(folder / "prints.npz", ids=np.array(self.ids, dtype=object),
+                 sources=np.array(self.sources, dtype=object), doc_keys=self.doc_keys, item_doc=self.item_doc,
+                 item_paragraph=self.item_paragraph, item_keys=self.item_keys, long=self.long, bands=self.bands)
+
+    @classmethod
+    def load(cls, folder: Path) -> "Prints":
+        """Read what :meth:`save` wrote; the keys are memory-mapped, not read."""
+        with np.load(folder / "prints.npz", allow_pickle=True) as arrays:
+            fields = {name: arrays[name] for name in arrays.files}
+        with open(folder / "keys.bin", "rb") as f:
+            blob = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if f.seek(0, 2) else b""
+        return cls(ids=fields.pop("ids").tolist(), sources=fields.pop("sources").tolist(), blob=blob, **fields)
+
+
+class PrintTable:
+    """The fingerprints of a whole run, shard after shard, with global document and item
+    numbers: document ``d`` is the ``d``-th document of the run."""
+
+    def __init__(self, shards: Sequence[Prints]):
+        self.ids = [i for s in shards for i in s.ids]
+        self.sources = [i for s in shards for i in s.sources]
+        doc_base = np.cumsum([0] + [len(s.ids) for s in shards])
+        self._blobs = [s.blob for s in shards]
+        self._blob_base = np.cumsum([0] + [len(s.blob) for s in shards])
+        shift = lambda ranges, n: ranges + np.array([self._blob_base[n], 0])  # noqa: E731
+        self.doc_keys = _concat([shift(s.doc_keys, n) for n, s in enumerate(shards)], (0, 2), np.int64)
+        self.item_keys = _concat([shift(s.item_keys, n) for n, s in enumerate(shards)], (0, 2), np.int64)
+        self.item_doc = _concat([s.item_doc + doc_base[n] for n, s in enumerate(shards)], (0,), np.int32)
+        self.item_paragraph = _concat([s.item_paragraph for s in shards], (0,), np.int32)
+        self.long = np.flatnonzero(_concat([s.long for s in shards], (0,), bool))
+        bands = shards[0].bands.shape[1] if shards else 0
+        self.bands = _concat([s.bands for s in shards], (0, bands), np.uint32)
+
+    @property
+    def documents(self) -> int:
+        return len(self.ids)
+
+    @property
+    def items(self) -> int:
+        return len(self.item_doc)
+
+    def item_key(self, item: int) -> str:
+        return self._read(*self.item_keys[item])
+
+    def doc_key(self, doc: int) -> str:
+        return self._read(*self.doc_keys[doc])
+
+    def paragraph_keys(self, doc: int) -> list[tuple[int, str]]:
+        """``(paragraph, key)`` of the fingerprinted items of document ``doc``."""
+        lo, hi = np.searchsorted(self.item_doc, [doc, doc + 1])
+        return [(int(self.item_paragraph[i]), self.item_key(i)) for i in range(lo, hi)]
+
+    def _read(self, offset: int, size: int) -> str:
+        if not size:
+            return ""
+        n = int(np.searchsorted(self._blob_base, offset, side="right")) - 1
+        start = int(offset - self._blob_base[n])
+        return self._blobs[n][start:start + int(size)].decode("utf-8")
+
+
+def _concat(parts: list[np.ndarray], empty: tuple, dtype) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(empty, dtype=dtype)

@@ -1,0 +1,122 @@
+"""The run's work folder: finished shards on disk, so memory stays bounded and a killed run
+can resume.
+
+``OUT/.newsclean-work/`` holds ``manifest.json`` (what the run is: newsclean's
+version, the options that shape the output, the inputs with their sizes and
+modification times, the shard size) and one folder a finished shard:
+``records.jsonl``, ``prints.npz``, ``keys.bin`` and ``summary.json``.  A shard
+is written into a temporary folder and renamed into place, so a shard folder
+that exists is complete.  The work folder is removed when the run's outputs
+are committed.
+
+>>> import tempfile, pathlib
+>>> from newsclean.job import RunOptions
+>>> from newsclean.engine.shards import Shard, process_shard
+>>> out = pathlib.Path(tempfile.mkdtemp())
+>>> spool = Spool.open(out, {"run": 1}, resume=False)
+>>> spool.save(process_shard(RunOptions(), Shard(0, [Document("a", "临颍县")])))
+>>> spool.done(0), [r["id"] for r in spool.records(0)], spool.document(0, 0).text
+(True, ['a'], '临颍县')
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import asdict
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from ..dedup.prints import Prints
+from ..document import Document
+from ..io import InputError
+from ..pipeline import RunStats, StageStats
+from .shards import ShardResult
+
+WORK = ".newsclean-work"
+
+
+class ResumeError(RuntimeError):
+    """``--resume`` was asked for a run whose inputs or options changed."""
+
+
+class Spool:
+    """An open work folder; see the module docstring."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._offsets: dict[int, np.ndarray] = {}
+
+    @classmethod
+    def open(cls, out: Path | str, manifest: dict, resume: bool) -> "Spool":
+        """The work folder of a run described by ``manifest``: the one a killed run left,
+        with ``resume``; else a new, empty one."""
+        folder = Path(out) / WORK
+        found = folder / "manifest.json"
+        if resume and found.exists():
+            if json.loads(found.read_text(encoding="utf-8")) != manifest:
+                raise ResumeError(f"{folder} belongs to a run with other inputs or options; "
+                                  "run again without --resume to start afresh")
+            return cls(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        found.write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
+        return cls(folder)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _shard(self, number: int) -> Path:
+        return self.folder / f"shard-{number:06d}"
+
+    def done(self, number: int) -> bool:
+        return self._shard(number).is_dir()
+
+    def save(self, result: ShardResult) -> None:
+        """Write a finished shard, all or nothing."""
+        final = self._shard(result.number)
+        partial = final.with_name(final.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir()
+        (partial / "records.jsonl").write_bytes(result.records)
+        result.prints.save(partial)
+        lines = result.records.split(b"\n")[:-1]
+        summary = {
+            "stats": {"stages": {name: asdict(s) for name, s in result.stats.stages.items()},
+                      "rules": dict(result.stats.rules), "flags": dict(result.stats.flags)},
+            "errors": [[e.source, e.message] for e in result.errors],
+            "offsets": np.cumsum([0] + [len(line) + 1 for line in lines]).tolist(),
+        }
+        (partial / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+        os.replace(partial, final)
+
+    def summary(self, number: int) -> tuple[RunStats, list[InputError]]:
+        """The stage counts and the failed documents of a finished shard."""
+        data = json.loads((self._shard(number) / "summary.json").read_text(encoding="utf-8"))
+        stats = RunStats()
+        stats.stages = {name: StageStats(**s) for name, s in data["stats"]["stages"].items()}
+        stats.rules.update(data["stats"]["rules"])
+        stats.flags.update(data["stats"]["flags"])
+        self._offsets[number] = np.array(data["offsets"], dtype=np.int64)
+        return stats, [InputError(source, message) for source, message in data["errors"]]
+
+    def prints(self, number: int) -> Prints:
+        return Prints.load(self._shard(number))
+
+    def records(self, number: int) -> Iterator[dict]:
+        """The shard's ``corpus.jsonl`` records, in order."""
+        with open(self._shard(number) / "records.jsonl", encoding="utf-8") as f:
+            for line in f:
+                yield json.loads(line)
+
+    def document(self, number: int, index: int) -> Document:
+        """Document ``index`` of shard ``number``, read from disk (its id, text and source)."""
+        if number not in self._offsets:
+            self.summary(number)
+        offsets = self._offsets[number]
+        with open(self._shard(number) / "records.jsonl", "rb") as f:
+            f.seek(int(offsets[index]))
+            record = json.loads(f.read(int(offsets[index + 1] - offsets[index])))
+        return Document(record["id"], record["text"], record["source"])
