@@ -104,6 +104,8 @@ def run(out, drop_duplicates, index_path, resume, quiet, **settings):
     options = _run_options(drop_duplicates=drop_duplicates, index=index_path, resume=resume, **settings)
     result = _execute(lambda **hooks: run_job(settings["inputs"], out, options, **hooks), quiet)
     if not quiet:
+        if result.resumed:
+            click.echo(f"newsclean: resumed: {result.resumed} finished shard(s) reused", err=True)
         written = result.stats["output"]["documents"]
         click.echo(f"newsclean: {result.documents} documents read, {written} written to {out}", err=True)
     _finish(result)

@@ -64,6 +64,8 @@ class RunResult:
     documents: int
     errors: list[InputError]
     stats: dict
+    #: Shards a killed run had finished, reused by ``--resume``.
+    resumed: int = 0
 
 
 class StrictError(RuntimeError):
@@ -126,7 +128,7 @@ def run_job(inputs: Sequence[str], out: Path | str, options: RunOptions, *,
         if archive:
             dedup.remember(archive, batch.table, _now())
         spool.remove()
-    return RunResult(batch.documents, batch.errors, summary)
+    return RunResult(batch.documents, batch.errors, summary, batch.resumed)
 
 
 def add_to_index(inputs: Sequence[str], options: RunOptions, *,
@@ -147,6 +149,7 @@ class _Batch:
 
     spool: Spool
     shards: int = 0
+    resumed: int = 0
     documents: int = 0
     errors: list[InputError] = field(default_factory=list)
     bytes_in: int = 0
@@ -200,7 +203,11 @@ def _process(inputs, options: RunOptions, spool: Spool, on_error, on_document, s
             yield Shard(batch.shards, documents)
             batch.shards += 1
 
-    for result in engine.map(options, (s for s in shards() if not spool.done(s.number))):
+    def to_do(shard: Shard) -> bool:
+        batch.resumed += spool.done(shard.number)
+        return not spool.done(shard.number)
+
+    for result in engine.map(options, filter(to_do, shards())):
         spool.save(result)
     batch.read_seconds = time.perf_counter() - read_start
     prints = []

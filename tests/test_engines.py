@@ -1,0 +1,134 @@
+"""Engines: every worker count, shard size and engine gives the same bytes; a killed run resumes.
+
+The corpus is written here from the seed's characters: distinct articles, every fifth one an
+edited copy of an earlier one or carrying one of the seed's paragraphs (so there are clusters at
+both levels), each with one simulated damage (so repair has work), cut into many shards.
+"""
+import json
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import regex
+from click.testing import CliRunner
+
+from damage import KINDS, damage
+from newsclean.cli import main
+from newsclean.engine import Spool
+from conftest import SEED
+
+DOCUMENTS = 160
+
+
+def article(rng: random.Random, characters: str) -> list[str]:
+    """A title and three to six paragraphs of random sentences."""
+    def sentence() -> str:
+        return "".join(rng.choice(characters) for _ in range(rng.randint(8, 24))) + rng.choice("，。。；")
+    title = "".join(rng.choice(characters) for _ in range(rng.randint(4, 10)))
+    return [title] + ["".join(sentence() for _ in range(rng.randint(3, 6))).rstrip("，；") + "。"
+                      for _ in range(rng.randint(3, 6))]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    seed = SEED.read_text(encoding="utf-8")
+    characters = sorted(set(regex.findall(r"\p{Han}", seed)))
+    shared = [p for p in seed.split("\n") if len(p) > 40]
+    rng = random.Random(7)
+    articles: list[list[str]] = []
+    for n in range(DOCUMENTS):
+        paragraphs = article(rng, characters)
+        if n % 10 == 4:  # a republished copy, lightly edited
+            paragraphs = list(rng.choice(articles))
+            paragraphs[-1] = paragraphs[-1][:-1] + "，记者另有补充。"
+        elif n % 10 == 9:  # a paragraph shared with the seed, and with other articles
+            paragraphs.insert(2, rng.choice(shared[:3]))
+        articles.append(paragraphs)
+    path = tmp_path_factory.mktemp("corpus") / "corpus.jsonl"
+    with open(path, "w", encoding="utf-8") as f:
+        for n, paragraphs in enumerate(articles):
+            text = damage(paragraphs, rng.choice(KINDS), rng)
+            f.write(json.dumps({"id": f"d{n:03d}", "text": text}, ensure_ascii=False) + "\n")
+    return path
+
+
+def outputs(out) -> tuple:
+    stats = json.loads((out / "stats.json").read_text(encoding="utf-8"))
+    stats.pop("timings")
+    return ((out / "corpus.jsonl").read_bytes(), (out / "duplicates.jsonl").read_bytes(),
+            (out / "report.html").read_bytes(), stats)
+
+
+def clean(corpus, out, *options) -> tuple:
+    result = CliRunner().invoke(main, ["run", str(corpus), "--out", str(out), "--convert", "t2s", "-q", *options],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    return outputs(out)
+
+
+@pytest.fixture(scope="module")
+def reference(corpus, tmp_path_factory):
+    """One worker, one shard: the plain sequential run."""
+    return clean(corpus, tmp_path_factory.mktemp("reference"), "--workers", "1", "--shard-size", "1000")
+
+
+def test_the_corpus_has_duplicates_and_repairs_to_compare(reference):
+    corpus, duplicates, _, stats = reference
+    assert stats["output"]["clusters"]["document"] >= 10 and stats["output"]["clusters"]["paragraph"] >= 1
+    assert stats["stages"]["repair"]["edits"] > DOCUMENTS
+
+
+def test_two_workers_give_the_same_bytes_as_one(corpus, reference, tmp_path):
+    assert clean(corpus, tmp_path, "--workers", "2", "--shard-size", "7") == reference
+
+
+def test_the_shard_size_does_not_change_the_output(corpus, reference, tmp_path):
+    assert clean(corpus, tmp_path, "--workers", "1", "--shard-size", "3") == reference
+
+
+def test_the_ray_engine_gives_the_same_bytes_as_the_local_one(corpus, reference, tmp_path):
+    assert clean(corpus, tmp_path, "--engine", "ray", "--workers", "2", "--shard-size", "20") == reference
+
+
+def test_a_ray_address_needs_the_ray_engine(corpus, tmp_path):
+    result = CliRunner().invoke(main, ["run", str(corpus), "--out", str(tmp_path), "--ray-address", "auto"])
+    assert result.exit_code == 1 and "--ray-address needs --engine ray" in result.stderr
+
+
+def test_a_killed_run_leaves_no_output_and_resumes_to_the_same_bytes(corpus, reference, tmp_path):
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "newsclean", "run", str(corpus), "--out", str(out), "--convert", "t2s",
+               "-q", "--workers", "1", "--shard-size", "2"]
+    run = subprocess.Popen(command, stderr=subprocess.PIPE)
+    work = out / ".newsclean-work"
+    deadline = time.monotonic() + 120
+    while len(list(work.glob("shard-??????"))) < 5 and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    assert run.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+    finished = len(list(work.glob("shard-??????")))
+    assert 5 <= finished < DOCUMENTS // 2
+    assert not (out / "stats.json").exists() and not (out / "corpus.jsonl").exists()
+
+    result = CliRunner().invoke(main, ["run", str(corpus), "--out", str(out), "--convert", "t2s", "--resume",
+                                       "--workers", "2", "--shard-size", "2"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    assert f"resumed: {finished} finished shard(s) reused" in result.stderr
+    assert outputs(out) == reference
+    assert not work.exists()
+
+
+def test_resume_refuses_a_run_with_other_options(corpus, tmp_path):
+    Spool.open(tmp_path, {"version": "an older run"}, resume=False)
+    result = CliRunner().invoke(main, ["run", str(corpus), "--out", str(tmp_path), "--resume"])
+    assert result.exit_code == 1 and "other inputs or options" in result.stderr
+    assert not (tmp_path / "corpus.jsonl").exists()
+
+
+def test_without_resume_a_left_over_work_folder_is_discarded(corpus, reference, tmp_path):
+    Spool.open(tmp_path, {"version": "an older run"}, resume=False)
+    assert clean(corpus, tmp_path, "--workers", "1", "--shard-size", "1000") == reference
