@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import read_texts, shared
+from common import corpus_text, slice_article
 
 from newsclean.dedup import DedupOptions, Deduplicator
 from newsclean.dedup.archive import Archive
@@ -27,19 +27,9 @@ from newsclean.document import Document
 BATCH = 5000
 
 
-def corpus_text() -> str:
-    return "".join(read_texts(shared("corpus/news.jsonl")))
-
-
 def documents(text: str, count: int, rng: random.Random, prefix: str) -> list[Document]:
-    out = []
-    for n in range(count):
-        paragraphs = []
-        for _ in range(6):
-            starts = [rng.randrange(len(text) - 30) for _ in range(4)]
-            paragraphs.append("".join(text[s:s + 30] for s in starts))
-        out.append(Document(id=f"{prefix}{n}", text="\n".join(paragraphs), source=f"{prefix}.jsonl:{n + 1}"))
-    return out
+    return [Document(id=f"{prefix}{n}", text=slice_article(text, rng), source=f"{prefix}.jsonl:{n + 1}")
+            for n in range(count)]
 
 
 def edited_copy(doc: Document, rng: random.Random, name: str) -> Document:

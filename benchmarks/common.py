@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import json
+import random
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+sys.path.insert(0, str(ROOT / "tests"))
+from damage import KINDS, damage  # noqa: E402
 
 
 def shared(path: str) -> Path:
@@ -30,3 +33,35 @@ def best_of(runs: int, work) -> float:
         work()
         best = min(best, time.perf_counter() - start)
     return best
+
+
+def damaged_corpus(path: Path, count: int) -> None:
+    """~count documents: corpus articles, some republished with edits or in Traditional script,
+    each with one damage from the simulator."""
+    import opencc
+    s2t = opencc.OpenCC("s2t")
+    rng = random.Random(1)
+    texts = read_texts(shared("corpus/news.jsonl"))
+    with path.open("w", encoding="utf-8") as f:
+        n = 0
+        while n < count:
+            text = texts[n % len(texts)]
+            if n >= len(texts):  # a republished copy: edited, sometimes in the other script
+                text = text.replace("。", "，", 1)
+                if rng.random() < 0.3:
+                    text = s2t.convert(text)
+            paragraphs = [p for p in text.split("\n") if p.strip()] or [text]
+            broken = damage(["标题"] + paragraphs, KINDS[n % len(KINDS)], rng)
+            f.write(json.dumps({"id": f"doc{n}", "text": broken}, ensure_ascii=False) + "\n")
+            n += 1
+
+
+def corpus_text() -> str:
+    """All of ../shared/corpus's text, one string."""
+    return "".join(read_texts(shared("corpus/news.jsonl")))
+
+
+def slice_article(text: str, rng: random.Random) -> str:
+    """A distinct article made of ``text``: six paragraphs of four random 30-character slices."""
+    return "\n".join("".join(text[s:s + 30] for s in (rng.randrange(len(text) - 30) for _ in range(4)))
+                     for _ in range(6))

@@ -16,24 +16,19 @@
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import resource
 import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from common import ROOT, best_of, read_texts, shared
+from common import best_of, damaged_corpus, read_texts, shared
 from datasketch import MinHash, MinHashLSH
 
 from newsclean.dedup import Fingerprinter, comparison_key
 from newsclean.dedup.lsh import band_hashes, candidate_pairs
-
-sys.path.insert(0, str(ROOT / "tests"))
-from damage import KINDS, damage  # noqa: E402
 
 NGRAM, NUM_PERM, BANDS, ROWS = 5, 128, 32, 4
 
@@ -132,27 +127,6 @@ def minhashlsh_bytes(keys: list[str]) -> float:
     size, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return size / len(keys)
-
-
-def damaged_corpus(path: Path, count: int) -> None:
-    """~count documents: corpus articles, some republished with edits or in Traditional script,
-    each with one damage from the simulator."""
-    import opencc
-    s2t = opencc.OpenCC("s2t")
-    rng = random.Random(1)
-    texts = read_texts(shared("corpus/news.jsonl"))
-    with path.open("w", encoding="utf-8") as f:
-        n = 0
-        while n < count:
-            text = texts[n % len(texts)]
-            if n >= len(texts):  # a republished copy: edited, sometimes in the other script
-                text = text.replace("。", "，", 1)
-                if rng.random() < 0.3:
-                    text = s2t.convert(text)
-            paragraphs = [p for p in text.split("\n") if p.strip()] or [text]
-            broken = damage(["标题"] + paragraphs, KINDS[n % len(KINDS)], rng)
-            f.write(json.dumps({"id": f"doc{n}", "text": broken}, ensure_ascii=False) + "\n")
-            n += 1
 
 
 def whole_run(count: int) -> None:

@@ -13,14 +13,11 @@ from __future__ import annotations
 
 import json
 import random
-import sys
 from collections import Counter
 
 import regex
-from common import ROOT, shared
+from common import KINDS, damage, shared
 
-sys.path.insert(0, str(ROOT / "tests"))
-from damage import KINDS, damage  # noqa: E402
 
 from newsclean import Document, Normalise, Repair  # noqa: E402
 

@@ -7,6 +7,7 @@ one being written, so memory does not grow with the input.  Results come back
 in shard order whatever finishes first: the output does not depend on the
 number of workers.
 
+>>> from newsclean.document import Document
 >>> from newsclean.job import RunOptions
 >>> from newsclean.engine.shards import Shard
 >>> results = LocalEngine(1).map(RunOptions(), iter([Shard(0, [Document("a", "临颍县")])]))
@@ -23,7 +24,6 @@ from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, Iterable, Iterator
 
-from ..document import Document  # noqa: F401  (used by the doctest)
 from .shards import Shard, ShardResult, process_shard
 
 if TYPE_CHECKING:

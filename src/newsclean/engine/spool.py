@@ -25,7 +25,7 @@ import os
 import shutil
 from dataclasses import asdict
 from pathlib import Path
-from typing import Iterator
+from typing import BinaryIO, Iterator
 
 import numpy as np
 
@@ -48,6 +48,7 @@ class Spool:
     def __init__(self, folder: Path):
         self.folder = folder
         self._offsets: dict[int, np.ndarray] = {}
+        self._files: dict[int, BinaryIO] = {}
 
     @classmethod
     def open(cls, out: Path | str, manifest: dict, resume: bool) -> "Spool":
@@ -66,6 +67,9 @@ class Spool:
         return cls(folder)
 
     def remove(self) -> None:
+        for f in self._files.values():
+            f.close()
+        self._files.clear()
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def _shard(self, number: int) -> Path:
@@ -116,7 +120,9 @@ class Spool:
         if number not in self._offsets:
             self.summary(number)
         offsets = self._offsets[number]
-        with open(self._shard(number) / "records.jsonl", "rb") as f:
-            f.seek(int(offsets[index]))
-            record = json.loads(f.read(int(offsets[index + 1] - offsets[index])))
+        if number not in self._files:
+            self._files[number] = open(self._shard(number) / "records.jsonl", "rb")
+        f = self._files[number]
+        f.seek(int(offsets[index]))
+        record = json.loads(f.read(int(offsets[index + 1] - offsets[index])))
         return Document(record["id"], record["text"], record["source"])

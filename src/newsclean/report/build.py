@@ -14,12 +14,13 @@ the report says how much was left out.
 from __future__ import annotations
 
 import base64
-import difflib
 import hashlib
 import importlib.resources
 from collections import Counter
 from html import escape
 from typing import Any, Iterable
+
+from rapidfuzz.distance import Indel
 
 from ..document import Edit, undo
 
@@ -212,17 +213,21 @@ def _clusters(clusters: list[dict]) -> str:
 
 def _difference(kept: str, other: str) -> str:
     """``other`` against ``kept``, character by character: what it lacks struck out, what it
-    adds highlighted.  Both are escaped."""
+    adds highlighted.  Both are escaped.  The alignment is the longest common subsequence, as
+    difflib's, computed by rapidfuzz in C++ (about a hundred times faster on long copies)."""
     a, b = kept[:MAX_MEMBER_CHARS], other[:MAX_MEMBER_CHARS]
-    out = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if op == "equal":
-            out.append(escape(b[j1:j2]))
-            continue
-        if i2 > i1:
-            out.append(f"<del>{escape(a[i1:i2])}</del>")
-        if j2 > j1:
-            out.append(f"<ins>{escape(b[j1:j2])}</ins>")
+    out, removed, added = [], [], []
+    for op in [*Indel.opcodes(a, b), None]:
+        if op is None or op.tag == "equal":  # a change ends: what went, then what came
+            out += [f"<del>{escape(''.join(removed))}</del>"] if removed else []
+            out += [f"<ins>{escape(''.join(added))}</ins>"] if added else []
+            removed, added = [], []
+            if op is not None:
+                out.append(escape(b[op.dest_start:op.dest_end]))
+        elif op.tag == "delete":
+            removed.append(a[op.src_start:op.src_end])
+        else:
+            added.append(b[op.dest_start:op.dest_end])
     return "".join(out)
 
 

@@ -1,0 +1,135 @@
+"""Engines: throughput against workers, Ray's overhead, and peak memory against input size.
+
+    python benchmarks/engines.py [--documents 5000] [--sizes-mb 100,1000] [--runs 2]
+
+1. `newsclean run` on ~5,000 damaged news documents (the damage simulator over ../shared/corpus,
+   with republished copies) with --workers 1, --workers 2 and --engine ray --workers 2, measured
+   in one run, best of --runs: wall time, documents a second, and the speed-ups against one
+   worker (target: two workers at least 1.4 times as fast).
+2. Peak memory against input size: JSONL inputs of distinct articles (random slices of the corpus
+   text) of each size, cleaned with --workers 2.  /proc is sampled every 0.2 s for the resident
+   memory of the main process and of all its processes together.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from common import corpus_text, damaged_corpus, slice_article
+
+RUNS = [("--workers 1", ["--workers", "1"]), ("--workers 2", ["--workers", "2"]),
+        ("--engine ray --workers 2", ["--engine", "ray", "--workers", "2"])]
+
+
+def clean(source: Path, out: Path, options: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(["newsclean", "run", str(source), "--out", str(out), "-q", *options], check=True)
+    return time.perf_counter() - start
+
+
+def throughput(documents: int, runs: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "damaged.jsonl"
+        damaged_corpus(source, documents)
+        mb = source.stat().st_size / 1e6
+        print(f"1. {documents} damaged documents ({mb:.1f} MB), best of {runs}:")
+        best = {}
+        for _ in range(runs):  # interleaved, so that noise hits every setting alike
+            for name, options in RUNS:
+                best[name] = min(best.get(name, float("inf")), clean(source, Path(tmp) / "out", options))
+        for name, _ in RUNS:
+            print(f"   {name:<26}{best[name]:7.1f} s {documents / best[name]:7.0f} docs/s "
+                  f"{mb / best[name]:6.2f} MB/s")
+        print(f"   speed-up of --workers 2 over --workers 1: {best['--workers 1'] / best['--workers 2']:.2f}x "
+              "(target: at least 1.4x)")
+        print(f"   Ray against local, both with 2 workers: {best['--engine ray --workers 2'] / best['--workers 2']:.2f}"
+              " of the time")
+
+
+def articles_file(path: Path, megabytes: int) -> int:
+    """Write about ``megabytes`` MB of distinct articles; return how many."""
+    text, rng = corpus_text(), random.Random(0)
+    limit, n = megabytes * 1_000_000, 0
+    with path.open("w", encoding="utf-8") as f:
+        while f.tell() < limit:
+            f.write(json.dumps({"id": f"a{n}", "text": slice_article(text, rng)}, ensure_ascii=False) + "\n")
+            n += 1
+    return n
+
+
+def resident_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+    except (OSError, StopIteration):
+        return 0
+
+
+def descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            children = Path(f"/proc/{p}/task/{p}/children").read_text().split()
+        except OSError:
+            continue
+        found += [int(c) for c in children]
+        todo += [int(c) for c in children]
+    return found
+
+
+def peak_memory(source: Path, out: Path, options: list[str]) -> tuple[float, int, int]:
+    """Seconds, and the peak resident kB of the main process and of all its processes."""
+    start = time.perf_counter()
+    run = subprocess.Popen(["newsclean", "run", str(source), "--out", str(out), "-q", *options])
+    peaks = [0, 0]
+
+    def sample() -> None:
+        while run.poll() is None:
+            main = resident_kb(run.pid)
+            peaks[0] = max(peaks[0], main)
+            peaks[1] = max(peaks[1], main + sum(resident_kb(c) for c in descendants(run.pid)))
+            time.sleep(0.2)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    run.wait()
+    sampler.join()
+    if run.returncode:
+        raise SystemExit(f"newsclean run failed with exit code {run.returncode}")
+    return time.perf_counter() - start, peaks[0], peaks[1]
+
+
+def memory(sizes: list[int]) -> None:
+    print("2. peak memory against input size (--workers 2):")
+    print(f"   {'input MB':>9}{'documents':>11}{'seconds':>9}{'MB/s':>7}{'main RSS MB':>13}{'all RSS MB':>12}")
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            source = Path(tmp) / "articles.jsonl"
+            count = articles_file(source, size)
+            seconds, main, total = peak_memory(source, Path(tmp) / "out", ["--workers", "2"])
+            mb = source.stat().st_size / 1e6
+            print(f"   {mb:>9,.0f}{count:>11,}{seconds:>9,.0f}{mb / seconds:>7.2f}{main / 1024:>13,.0f}"
+                  f"{total / 1024:>12,.0f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--documents", type=int, default=5000)
+    parser.add_argument("--sizes-mb", default="100,1000")
+    parser.add_argument("--runs", type=int, default=2)
+    args = parser.parse_args()
+    print(f"CPUs available: {len(os.sched_getaffinity(0))}")
+    throughput(args.documents, args.runs)
+    memory([int(s) for s in args.sizes_mb.split(",") if s])
+
+
+if __name__ == "__main__":
+    main()
