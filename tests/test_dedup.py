@@ -7,9 +7,12 @@ import opencc
 import pytest
 from click.testing import CliRunner
 from datasketch import LeanMinHash, MinHash, MinHashLSH
+from hypothesis import given
+from hypothesis import strategies as st
 
 from newsclean.cli import main
 from newsclean.dedup import DedupOptions, Deduplicator, Fingerprinter, comparison_key, shingle_hash
+from newsclean.dedup.cluster import UnionFind
 from newsclean.document import Document
 from conftest import SAMPLES, read_jsonl
 
@@ -144,3 +147,17 @@ def test_cli_marks_and_drops_duplicates(tmp_path):
     assert clusters[0]["level"] == "document" and clusters[0]["members"][1]["text"].startswith("臨潁縣")
     runner.invoke(main, ["run", str(source), "--out", str(tmp_path / "dropped"), "-q", "--drop-duplicates"])
     assert [d["id"] for d in read_jsonl(tmp_path / "dropped" / "corpus.jsonl")] == ["a", "b"]
+
+
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), max_size=60))
+def test_union_find_groups_match_a_naive_partition(pairs):
+    forest = UnionFind()
+    label = list(range(41))
+    for a, b in pairs:
+        forest.union(a, b)
+        old, new = label[b], label[a]
+        label = [new if x == old else x for x in label]
+    expected = {}
+    for x, root in enumerate(label):
+        expected.setdefault(root, []).append(x)
+    assert forest.groups() == sorted((g for g in expected.values() if len(g) > 1), key=lambda g: g[0])

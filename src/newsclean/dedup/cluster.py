@@ -1,6 +1,6 @@
 """Clusters of near-duplicates: union-find over verified pairs, and the rule that picks the kept copy.
 
->>> forest = UnionFind(4)
+>>> forest = UnionFind()
 >>> forest.union(0, 2); forest.union(3, 2)
 >>> forest.groups()
 [[0, 2, 3]]
@@ -14,16 +14,18 @@ KEEP_RULES = ("first", "longest")
 
 
 class UnionFind:
-    """Disjoint sets over ``0..n-1`` with path halving and union by size."""
+    """Disjoint sets with path halving and union by size.  Sparse: only members that were
+    ever joined are stored, so a run of millions of paragraphs, most of them unique, costs
+    memory for its duplicates alone."""
 
-    def __init__(self, n: int):
-        self.parent = list(range(n))
-        self.size = [1] * n
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+        self.size: dict[int, int] = {}
 
     def find(self, x: int) -> int:
         parent = self.parent
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
+        while parent.get(x, x) != x:
+            parent[x] = parent.get(parent[x], parent[x])
             x = parent[x]
         return x
 
@@ -31,17 +33,18 @@ class UnionFind:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return
-        if self.size[ra] < self.size[rb]:
+        if self.size.get(ra, 1) < self.size.get(rb, 1):
             ra, rb = rb, ra
         self.parent[rb] = ra
-        self.size[ra] += self.size[rb]
+        self.parent.setdefault(ra, ra)
+        self.size[ra] = self.size.get(ra, 1) + self.size.pop(rb, 1)
 
     def groups(self) -> list[list[int]]:
         """Sets of two or more members, each sorted, in order of their first member."""
         by_root: dict[int, list[int]] = {}
-        for x in range(len(self.parent)):
+        for x in sorted(self.parent):
             by_root.setdefault(self.find(x), []).append(x)
-        return [g for g in sorted(by_root.values(), key=lambda g: g[0]) if len(g) > 1]
+        return sorted(by_root.values(), key=lambda g: g[0])
 
 
 @dataclass

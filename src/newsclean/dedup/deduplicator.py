@@ -111,7 +111,7 @@ class Deduplicator:
         view = _View(table)
         pairs = self._verified_pairs(view)
         archived = self._match_archive(archive, view, pairs) if archive else 0
-        paragraph_groups = self._groups(view.items, pairs)
+        paragraph_groups = self._groups(pairs)
         doc_clusters, copies = self._document_clusters(view, paragraph_groups, document)
         par_clusters = self._paragraph_clusters(view, paragraph_groups, doc_clusters, document)
         for n, c in enumerate(doc_clusters, start=1):
@@ -207,8 +207,8 @@ class Deduplicator:
         return found
 
     @staticmethod
-    def _groups(n: int, pairs: dict) -> list[list[int]]:
-        forest = UnionFind(n)
+    def _groups(pairs: dict) -> list[list[int]]:
+        forest = UnionFind()
         for a, b in pairs:
             forest.union(a, b)
         return forest.groups()
@@ -223,7 +223,7 @@ class Deduplicator:
             owners = sorted({view.doc_of(i) for i in group})
             if len(owners) <= o.max_shared:
                 candidates.update(combinations(owners, 2))
-        forest = UnionFind(view.documents)
+        forest = UnionFind()
         similarity: dict[tuple[int, int], float] = {}
         for a, b in sorted(candidates):
             if view.archived(a) and view.archived(b):
