@@ -2,6 +2,8 @@
 
     python benchmarks/engines.py [--documents 5000] [--sizes-mb 100,1000] [--runs 2]
 
+(``--documents 0`` or ``--sizes-mb ''`` skips a part.)
+
 1. `newsclean run` on ~5,000 damaged news documents (the damage simulator over ../shared/corpus,
    with republished copies) with --workers 1, --workers 2 and --engine ray --workers 2, measured
    in one run, best of --runs: wall time, documents a second, and the speed-ups against one
@@ -127,8 +129,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2)
     args = parser.parse_args()
     print(f"CPUs available: {len(os.sched_getaffinity(0))}")
-    throughput(args.documents, args.runs)
-    memory([int(s) for s in args.sizes_mb.split(",") if s])
+    if args.documents:
+        throughput(args.documents, args.runs)
+    if args.sizes_mb:
+        memory([int(s) for s in args.sizes_mb.split(",")])
 
 
 if __name__ == "__main__":

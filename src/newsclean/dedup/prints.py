@@ -6,8 +6,8 @@ next to normalisation and repair, in worker processes or on Ray, and its
 result for a shard of documents is a :class:`Prints`: numpy arrays and one
 byte blob of UTF-8 keys, cheap to pickle, save and load.  A :class:`PrintTable`
 puts the shards together for clustering.  In memory it keeps 4 bytes a band
-and about 24 bytes a paragraph; the keys stay in their blobs (memory-mapped
-files for a big run) and are read only when a candidate pair is verified.
+and about 40 bytes a paragraph; the keys stay in their blobs (files on disk
+for a run's shards) and are read only when a candidate pair is verified.
 
 >>> from newsclean.document import Document
 >>> from newsclean.dedup import DedupOptions
@@ -20,7 +20,8 @@ files for a big run) and are read only when a candidate pair is verified.
 """
 from __future__ import annotations
 
-import mmap
+import os
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -54,7 +55,7 @@ class Prints:
     item_keys: np.ndarray
     long: np.ndarray
     bands: np.ndarray
-    blob: bytes | mmap.mmap
+    blob: "bytes | KeyFile"
 
     @classmethod
     def of(cls, docs: Sequence[Document], options, fingerprinter: Fingerprinter | None = None) -> "Prints":
@@ -101,12 +102,28 @@ class Prints:
 
     @classmethod
     def load(cls, folder: Path) -> "Prints":
-        """Read what :meth:`save` wrote; the keys are memory-mapped, not read."""
+        """Read what :meth:`save` wrote, except the keys: they are read from disk when asked for."""
         with np.load(folder / "prints.npz", allow_pickle=True) as arrays:
             fields = {name: arrays[name] for name in arrays.files}
-        with open(folder / "keys.bin", "rb") as f:
-            blob = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if f.seek(0, 2) else b""
+        blob = KeyFile(folder / "keys.bin")
         return cls(ids=fields.pop("ids").tolist(), sources=fields.pop("sources").tolist(), blob=blob, **fields)
+
+
+class KeyFile:
+    """A shard's keys on disk, sliced like ``bytes``: each slice is one ``pread``, so keys
+    stay in the page cache and out of the process's memory (a memory map would count every
+    page read as the process's own)."""
+
+    def __init__(self, path: Path):
+        self._fd = os.open(path, os.O_RDONLY)
+        self._size = os.fstat(self._fd).st_size
+        self._finalizer = weakref.finalize(self, os.close, self._fd)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __getitem__(self, span: slice) -> bytes:
+        return os.pread(self._fd, span.stop - span.start, span.start)
 
 
 class PrintTable:
