@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from newsclean.cli import main
 from newsclean.dedup import DedupOptions, Deduplicator, Fingerprinter, comparison_key, shingle_hash
 from newsclean.dedup.cluster import UnionFind
+from newsclean.dedup.fingerprint import permutations
 from newsclean.document import Document
 from conftest import SAMPLES, read_jsonl
 
@@ -161,3 +162,8 @@ def test_union_find_groups_match_a_naive_partition(pairs):
     for x, root in enumerate(label):
         expected.setdefault(root, []).append(x)
     assert forest.groups() == sorted((g for g in expected.values() if len(g) > 1), key=lambda g: g[0])
+
+
+@pytest.mark.parametrize("num_perm,seed", [(128, 1), (64, 7), (256, 0)])
+def test_permutations_are_drawn_as_datasketch_draws_them(num_perm, seed):
+    assert (permutations(num_perm, seed) == MinHash(num_perm=num_perm, seed=seed).permutations).all()

@@ -4,7 +4,11 @@ The signatures are datasketch's own ``affine32`` MinHash: each n-gram is hashed
 to 32 bits by :func:`shingle_hash`, pre-mixed with the MurmurHash3 finalizer and
 permuted by ``a * h + b mod 2**32`` with datasketch's permutations for the seed.
 So a fingerprint equals ``MinHash(num_perm, seed, hashfunc=shingle_hash)``
-updated with the same n-grams, and loads as a ``datasketch.LeanMinHash``:
+updated with the same n-grams, and loads as a ``datasketch.LeanMinHash``.
+The permutations are drawn as datasketch draws them (:func:`permutations`),
+because ``import datasketch`` also loads SciPy and Redis clients, 1.4 s that
+every worker process would pay; the tests compare the two draws.
+
 
 >>> from datasketch import MinHash
 >>> fp = Fingerprinter(ngram=5, num_perm=64)
@@ -19,7 +23,6 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash
 
 SEED = 1
 _MASK64 = (1 << 64) - 1
@@ -71,7 +74,7 @@ class Fingerprinter:
 
     def __init__(self, ngram: int = 5, num_perm: int = 128, seed: int = SEED):
         self.ngram, self.num_perm, self.seed = ngram, num_perm, seed
-        a, b = MinHash(num_perm=num_perm, seed=seed).permutations
+        a, b = permutations(num_perm, seed)
         self._a, self._b = a.astype(np.uint32), b.astype(np.uint32)
 
     def shingles(self, key: str) -> np.ndarray:
@@ -120,6 +123,17 @@ class Fingerprinter:
                     out[k0 + nonempty] = np.minimum.reduceat(block, starts, axis=1).T
                 k0 = k1
 
-    def lean(self, signature: np.ndarray) -> LeanMinHash:
+    def lean(self, signature: np.ndarray):
         """A signature as a datasketch ``LeanMinHash`` (datasketch 2.x, ``affine32``)."""
+        from datasketch import LeanMinHash
         return LeanMinHash(seed=self.seed, hashvalues=signature, scheme="affine32")
+
+
+def permutations(num_perm: int, seed: int) -> np.ndarray:
+    """The ``(a, b)`` parameters of ``num_perm`` affine permutations, as
+    ``datasketch.MinHash(num_perm, seed).permutations`` draws them (``affine32``): an odd
+    ``a`` and any ``b``, from NumPy's ``RandomState(seed)``."""
+    generator = np.random.RandomState(seed)
+    a = generator.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return np.array([a, b])
