@@ -10,6 +10,7 @@ to the local engine's.  Clustering runs in the driver (see ``docs/scale.md``).
 """
 from __future__ import annotations
 
+import logging
 import uuid
 from collections import deque
 from typing import TYPE_CHECKING, Iterable, Iterator
@@ -45,10 +46,11 @@ class RayEngine:
         started = not ray.is_initialized()
         if started:
             try:
+                quiet = dict(log_to_driver=False, logging_level=logging.ERROR)
                 if self.address:
-                    ray.init(address=self.address, log_to_driver=False)
+                    ray.init(address=self.address, **quiet)
                 else:
-                    ray.init(num_cpus=self.workers, include_dashboard=False, log_to_driver=False)
+                    ray.init(num_cpus=self.workers, include_dashboard=False, **quiet)
             except (ConnectionError, RuntimeError, ValueError) as err:
                 raise EngineError(f"cannot start or join Ray at {self.address or 'this machine'}: {err}") from None
         try:
