@@ -98,7 +98,6 @@ def run_job(inputs: Sequence[str], out: Path | str, options: RunOptions, *,
         clusters, copies = dedup.cluster(batch.table, batch.document, archive)
         batch.stats.stages["cluster"] = dedup.stats["cluster"]
         write_start = time.perf_counter()
-        cluster_records = [cluster.to_json() for cluster in clusters]
         report = ReportBuilder()
         written = characters = 0
         with OutputDir(out) as staged:
@@ -112,15 +111,17 @@ def run_job(inputs: Sequence[str], out: Path | str, options: RunOptions, *,
                     written += 1
                     characters += len(record["text"])
             with staged.open("duplicates.jsonl") as f:
-                for record in cluster_records:
+                for cluster in clusters:
+                    record = cluster.to_json()
                     f.write(json.dumps(record, ensure_ascii=False) + "\n")
+                    report.add_cluster(record)
             summary = _summary(batch, written, characters, len(copies), clusters)
             summary["timings"] = {
                 **{name: round(s.seconds, 3) for name, s in batch.stats.stages.items() if s.seconds},
                 "read": round(batch.read_seconds, 3),
             }
             with staged.open("report.html") as f:
-                f.write(report.build(cluster_records, summary))
+                f.write(report.build(summary))
             summary["timings"]["write"] = round(time.perf_counter() - write_start, 3)
             summary["timings"]["total"] = round(time.perf_counter() - started, 3)
             staged.write_json("stats.json", summary)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import heapq
 import importlib.resources
 from collections import Counter
 from html import escape
@@ -40,6 +41,8 @@ class ReportBuilder:
 
     def __init__(self) -> None:
         self.documents = self.duplicates = self.repaired = self.fragments = 0
+        self.clusters: Counter = Counter()
+        self._largest: list[tuple] = []  # a heap of the clusters shown: (-rank, record)
         self.repairs: Counter = Counter()
         self.flags: Counter = Counter()
         self.rules: Counter = Counter()
@@ -67,10 +70,21 @@ class ReportBuilder:
                     paragraph = doc["text"].split("\n")[flag["paragraph"]]
                     self.fragment_rows.append((doc["id"], flag["paragraph"], flag["kind"], paragraph))
 
-    def build(self, clusters: Iterable[dict], stats: dict) -> str:
-        """The page, for the records added, the cluster records and ``stats.json``'s content."""
-        clusters = list(clusters)
-        ordered = sorted(clusters, key=lambda c: (-len(c["members"]), c["level"] != "document"))
+    def add_cluster(self, cluster: dict) -> None:
+        """Count one cluster record, and keep it if it is among the largest (the page shows
+        the largest first, document clusters before paragraph clusters of a size, then in
+        order)."""
+        self.clusters[cluster["level"]] += 1
+        rank = (len(cluster["members"]), cluster["level"] == "document", -sum(self.clusters.values()))
+        if len(self._largest) < MAX_CLUSTERS:
+            heapq.heappush(self._largest, (rank, cluster))
+        elif rank > self._largest[0][0]:
+            heapq.heapreplace(self._largest, (rank, cluster))
+
+    def build(self, stats: dict) -> str:
+        """The page, for the records added and ``stats.json``'s content."""
+        ordered = [cluster for _, cluster in sorted(self._largest, key=lambda entry: entry[0], reverse=True)]
+        total = sum(self.clusters.values())
         script = _asset("report.js")
         digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
         parts = [
@@ -80,11 +94,11 @@ class ReportBuilder:
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
             "<title>newsclean report</title><style>", _asset("report.css"), "</style></head><body>",
             f"<header><h1>newsclean report</h1><p>{self.documents} documents written · "
-            f"{len(clusters)} duplicate clusters · {self.repaired} documents repaired or flagged</p></header>",
+            f"{total} duplicate clusters · {self.repaired} documents repaired or flagged</p></header>",
             _navigation(sorted(self.kinds)),
             "<main>",
-            self._overview(clusters, stats),
-            _clusters(ordered),
+            self._overview(stats),
+            _clusters(ordered, total),
             _repairs_section(self.shown, self.repaired),
             _fragments(self.fragment_rows, self.fragments),
             "</main>",
@@ -92,8 +106,8 @@ class ReportBuilder:
         ]
         return "".join(parts)
 
-    def _overview(self, clusters: list[dict], stats: dict) -> str:
-        levels = Counter(c["level"] for c in clusters)
+    def _overview(self, stats: dict) -> str:
+        levels = self.clusters
         cards = [
             ("documents in", stats.get("input", {}).get("documents", self.documents)),
             ("documents out", self.documents),
@@ -118,7 +132,9 @@ def build_report(documents: Iterable[dict], clusters: Iterable[dict], stats: dic
     builder = ReportBuilder()
     for doc in documents:
         builder.add(doc)
-    return builder.build(clusters, stats)
+    for cluster in clusters:
+        builder.add_cluster(cluster)
+    return builder.build(stats)
 
 
 def write_report(path, documents: Iterable[dict], clusters: Iterable[dict], stats: dict) -> None:
@@ -170,11 +186,10 @@ def _table(header: list[str], rows: list[tuple[Any, Any]]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def _clusters(clusters: list[dict]) -> str:
-    shown = clusters[:MAX_CLUSTERS]
+def _clusters(shown: list[dict], total: int) -> str:
     parts = [f"<section id=\"clusters\"><h2>Duplicate clusters</h2><p class=\"note\">Largest first. "
-             f"Showing <span id=\"shown-cluster\">{len(shown)}</span> of {len(clusters)} clusters"
-             f"{' (capped at %d)' % MAX_CLUSTERS if len(clusters) > MAX_CLUSTERS else ''}. "
+             f"Showing <span id=\"shown-cluster\">{len(shown)}</span> of {total} clusters"
+             f"{' (capped at %d)' % MAX_CLUSTERS if total > MAX_CLUSTERS else ''}. "
              "Differences from the kept copy are highlighted.</p>"]
     for cluster in shown:
         members = cluster["members"]
