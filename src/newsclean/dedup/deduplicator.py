@@ -23,6 +23,7 @@ copies join the clusters (first, so the earliest copy is kept by default).
 """
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from itertools import combinations
@@ -37,6 +38,10 @@ from .cluster import Cluster, Member, UnionFind, choose_kept
 from .fingerprint import Fingerprinter
 from .lsh import candidate_pairs
 from .prints import WHOLE, Prints, PrintTable
+
+
+#: Shingle sets kept for reuse while verifying (about 0.5 KB each for a paragraph).
+SHINGLE_CACHE = 1 << 16
 
 
 @dataclass
@@ -79,7 +84,9 @@ class Deduplicator:
         o = self.options
         self.fingerprinter = Fingerprinter(o.ngram, o.num_perm)
         self.stats = {"fingerprint": StageStats(), "cluster": StageStats()}
-        self._shingles: dict[str, np.ndarray] = {}
+        # a key compared with many others (boilerplate) is shingled once; bounded, so a run
+        # with millions of candidate pairs does not keep every key's shingles
+        self._set = functools.lru_cache(maxsize=SHINGLE_CACHE)(self.fingerprinter.shingles)
 
     def run(self, docs: list[Document], archive: Archive | None = None) -> list[Cluster]:
         """Cluster ``docs`` at both levels, set ``duplicate_of``, and return the clusters.
@@ -122,7 +129,7 @@ class Deduplicator:
         cl.documents, cl.seconds = table.documents, time.perf_counter() - start
         cl.counts = {"verified_pairs": len(pairs), "archived_matches": archived,
                      "document_clusters": len(doc_clusters), "paragraph_clusters": len(par_clusters)}
-        self._shingles.clear()
+        self._set.cache_clear()
         return doc_clusters + par_clusters, copies
 
     def remember(self, archive: Archive, table: PrintTable, when: str) -> int:
@@ -199,12 +206,6 @@ class Deduplicator:
             return 0.0
         shared = len(np.intersect1d(sa, sb, assume_unique=True))
         return shared / (len(sa) + len(sb) - shared)
-
-    def _set(self, key: str) -> np.ndarray:
-        found = self._shingles.get(key)
-        if found is None:
-            found = self._shingles[key] = self.fingerprinter.shingles(key)
-        return found
 
     @staticmethod
     def _groups(pairs: dict) -> list[list[int]]:
