@@ -211,19 +211,19 @@ def _process(inputs, options: RunOptions, spool: Spool, on_error, on_document, s
     for result in engine.map(options, filter(to_do, shards())):
         spool.save(result)
     batch.read_seconds = time.perf_counter() - read_start
-    prints = []
+    sizes = []
     for number in range(batch.shards):
-        stats, errors = spool.summary(number)
+        stats, errors, shard_sizes = spool.summary(number)
         merge_stats(batch.stats, stats)
         for error in errors:
             batch.errors.append(error)
             on_error(error)
-        prints.append(spool.prints(number))
+        sizes.append(shard_sizes)
     if options.strict and len(batch.errors):
         spool.remove()
         raise StrictError(str(batch.errors[0]))
-    batch.table = PrintTable(prints)
-    batch.bases = np.cumsum([0] + [len(p.ids) for p in prints])
+    batch.table = PrintTable.gather(sizes, spool.prints)
+    batch.bases = np.cumsum([0] + [s[0] for s in sizes])
     batch.documents = batch.table.documents
     batch.stats.stage("read").documents = batch.documents
     return batch

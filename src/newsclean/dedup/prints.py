@@ -24,7 +24,7 @@ import os
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -93,6 +93,11 @@ class Prints:
     def paragraphs(self) -> int:
         return len(self.item_doc)
 
+    @property
+    def sizes(self) -> tuple[int, int, int]:
+        """Documents, items, and fingerprinted items."""
+        return len(self.ids), len(self.item_doc), int(self.long.sum())
+
     def save(self, folder: Path) -> None:
         """Write to ``folder`` (``prints.npz`` and ``keys.bin``)."""
         (folder / "keys.bin").write_bytes(self.blob)
@@ -131,19 +136,42 @@ class PrintTable:
     numbers: document ``d`` is the ``d``-th document of the run."""
 
     def __init__(self, shards: Sequence[Prints]):
-        self.ids = [i for s in shards for i in s.ids]
-        self.sources = [i for s in shards for i in s.sources]
-        doc_base = np.cumsum([0] + [len(s.ids) for s in shards])
-        self._blobs = [s.blob for s in shards]
-        self._blob_base = np.cumsum([0] + [len(s.blob) for s in shards])
-        shift = lambda ranges, n: ranges + np.array([self._blob_base[n], 0])  # noqa: E731
-        self.doc_keys = _concat([shift(s.doc_keys, n) for n, s in enumerate(shards)], (0, 2), np.int64)
-        self.item_keys = _concat([shift(s.item_keys, n) for n, s in enumerate(shards)], (0, 2), np.int64)
-        self.item_doc = _concat([s.item_doc + doc_base[n] for n, s in enumerate(shards)], (0,), np.int32)
-        self.item_paragraph = _concat([s.item_paragraph for s in shards], (0,), np.int32)
-        self.long = np.flatnonzero(_concat([s.long for s in shards], (0,), bool))
-        bands = shards[0].bands.shape[1] if shards else 0
-        self.bands = _concat([s.bands for s in shards], (0, bands), np.uint32)
+        self._gather([s.sizes for s in shards], shards.__getitem__)
+
+    @classmethod
+    def gather(cls, sizes: Sequence[tuple[int, int, int]], load: Callable[[int], Prints]) -> "PrintTable":
+        """The table of shards ``load(0)``, ``load(1)``, … whose :attr:`Prints.sizes` are
+        ``sizes``: each shard is copied into place and let go, so the peak is the table, not
+        the table twice."""
+        table = cls.__new__(cls)
+        table._gather(sizes, load)
+        return table
+
+    def _gather(self, sizes: Sequence[tuple[int, int, int]], load: Callable[[int], Prints]) -> None:
+        docs, items, long = (np.cumsum([0] + [s[k] for s in sizes]) for k in range(3))
+        self.ids, self.sources, self._blobs = [], [], []
+        self._blob_base = np.zeros(len(sizes) + 1, dtype=np.int64)
+        self.doc_keys = np.zeros((docs[-1], 2), dtype=np.int64)
+        self.item_keys = np.zeros((items[-1], 2), dtype=np.int64)
+        self.item_doc = np.zeros(items[-1], dtype=np.int32)
+        self.item_paragraph = np.zeros(items[-1], dtype=np.int32)
+        self.long = np.zeros(long[-1], dtype=np.int64)
+        self.bands = np.zeros((long[-1], 0), dtype=np.uint32)
+        for n in range(len(sizes)):
+            shard = load(n)
+            if n == 0:
+                self.bands = np.zeros((long[-1], shard.bands.shape[1]), dtype=np.uint32)
+            base = self._blob_base[n]
+            self._blob_base[n + 1] = base + len(shard.blob)
+            self._blobs.append(shard.blob)
+            self.ids += shard.ids
+            self.sources += shard.sources
+            self.doc_keys[docs[n]:docs[n + 1]] = shard.doc_keys + [base, 0]
+            self.item_keys[items[n]:items[n + 1]] = shard.item_keys + [base, 0]
+            self.item_doc[items[n]:items[n + 1]] = shard.item_doc + docs[n]
+            self.item_paragraph[items[n]:items[n + 1]] = shard.item_paragraph
+            self.long[long[n]:long[n + 1]] = np.flatnonzero(shard.long) + items[n]
+            self.bands[long[n]:long[n + 1]] = shard.bands
 
     @property
     def documents(self) -> int:
@@ -171,6 +199,3 @@ class PrintTable:
         start = int(offset - self._blob_base[n])
         return self._blobs[n][start:start + int(size)].decode("utf-8")
 
-
-def _concat(parts: list[np.ndarray], empty: tuple, dtype) -> np.ndarray:
-    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(empty, dtype=dtype)

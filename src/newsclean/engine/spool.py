@@ -92,19 +92,21 @@ class Spool:
                       "rules": dict(result.stats.rules), "flags": dict(result.stats.flags)},
             "errors": [[e.source, e.message] for e in result.errors],
             "offsets": np.cumsum([0] + [len(line) + 1 for line in lines]).tolist(),
+            "sizes": list(result.prints.sizes),
         }
         (partial / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
         os.replace(partial, final)
 
-    def summary(self, number: int) -> tuple[RunStats, list[InputError]]:
-        """The stage counts and the failed documents of a finished shard."""
+    def summary(self, number: int) -> tuple[RunStats, list[InputError], tuple[int, int, int]]:
+        """The stage counts, the failed documents and the fingerprints' sizes
+        (:attr:`~newsclean.dedup.prints.Prints.sizes`) of a finished shard."""
         data = json.loads((self._shard(number) / "summary.json").read_text(encoding="utf-8"))
         stats = RunStats()
         stats.stages = {name: StageStats(**s) for name, s in data["stats"]["stages"].items()}
         stats.rules.update(data["stats"]["rules"])
         stats.flags.update(data["stats"]["flags"])
         self._offsets[number] = np.array(data["offsets"], dtype=np.int64)
-        return stats, [InputError(source, message) for source, message in data["errors"]]
+        return stats, [InputError(source, message) for source, message in data["errors"]], tuple(data["sizes"])
 
     def prints(self, number: int) -> Prints:
         return Prints.load(self._shard(number))
