@@ -35,7 +35,8 @@ def band_hashes(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
 
 def candidate_pairs(hashes: np.ndarray) -> np.ndarray:
     """Distinct pairs ``(i, j)``, ``i < j``, of items sharing a band; each bucket is paired
-    with its first member, so a bucket of m items gives m - 1 pairs, never m²."""
+    with its first member, so a bucket of m items gives m - 1 pairs, never m².  A pair is
+    packed into one 64-bit integer while bands are collected, half the memory of two."""
     found = []
     for band in range(hashes.shape[1]):
         order = np.argsort(hashes[:, band], kind="stable")
@@ -43,8 +44,9 @@ def candidate_pairs(hashes: np.ndarray) -> np.ndarray:
         new_run = np.concatenate(([True], values[1:] != values[:-1]))
         first = order[np.flatnonzero(new_run)][np.cumsum(new_run) - 1]
         members = ~new_run
-        found.append(np.stack([first[members], order[members]], axis=1))
+        low, high = np.minimum(first[members], order[members]), np.maximum(first[members], order[members])
+        found.append(np.unique((low.astype(np.int64) << 32) | high))
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
-    pairs = np.sort(np.concatenate(found), axis=1)
-    return np.unique(pairs, axis=0) if len(pairs) else pairs.reshape(0, 2)
+    packed = np.unique(np.concatenate(found))
+    return np.stack([packed >> 32, packed & 0xFFFFFFFF], axis=1)
