@@ -40,8 +40,9 @@ from .lsh import candidate_pairs
 from .prints import WHOLE, Prints, PrintTable
 
 
-#: Shingle sets kept for reuse while verifying (about 0.5 KB each for a paragraph).
-SHINGLE_CACHE = 1 << 16
+#: Shingle sets kept for reuse while verifying (about 0.5 KB for a paragraph, a few KB for a
+#: document): enough for the keys a batch compares most, bounded for any batch.
+SHINGLE_CACHE = 1 << 13
 
 
 @dataclass
