@@ -57,6 +57,7 @@ class LocalEngine:
                 yield process_shard(options, shard, run)
             return
         context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["newsclean.engine.shards"])  # workers start with it imported
         with ProcessPoolExecutor(self.workers, mp_context=context) as pool:
             pending: deque = deque()
             for shard in itertools.chain(head, shards):
