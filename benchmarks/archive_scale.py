@@ -12,6 +12,7 @@ on disk.
 from __future__ import annotations
 
 import argparse
+import math
 import random
 import resource
 import tempfile
@@ -55,7 +56,7 @@ def main() -> None:
             with Archive.open(path, options.settings) as archive:
                 for start in range(0, size, BATCH):
                     batch = documents(base, min(BATCH, size - start), rng, f"a{start}-")
-                    sample += rng.sample(batch, min(len(batch), max(1, 500 * BATCH // size)))
+                    sample += rng.sample(batch, min(len(batch), math.ceil(500 * BATCH / size)))
                     begin = time.perf_counter()
                     dedup = Deduplicator(options)
                     dedup.fingerprint(batch)  # as `newsclean index add` does

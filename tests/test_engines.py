@@ -132,3 +132,9 @@ def test_resume_refuses_a_run_with_other_options(corpus, tmp_path):
 def test_without_resume_a_left_over_work_folder_is_discarded(corpus, reference, tmp_path):
     Spool.open(tmp_path, {"version": "an older run"}, resume=False)
     assert clean(corpus, tmp_path, "--workers", "1", "--shard-size", "1000") == reference
+
+
+def test_resume_refuses_standard_input(corpus, tmp_path):
+    result = CliRunner().invoke(main, ["run", "-", "--out", str(tmp_path), "--resume"],
+                                input=corpus.read_bytes())
+    assert result.exit_code == 1 and "standard input" in result.stderr

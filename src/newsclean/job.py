@@ -28,7 +28,7 @@ from .dedup import DedupOptions, Deduplicator
 from .dedup.archive import Archive, open_archive
 from .dedup.prints import PrintTable
 from .document import Document
-from .engine import SHARD_DOCS, Shard, Spool, make_engine, merge_stats
+from .engine import SHARD_DOCS, ResumeError, Shard, Spool, make_engine, merge_stats
 from .io import InputError, OutputDir, read_inputs
 from .normalize import Normalise, Renormalise
 from .pipeline import Pipeline, RunStats
@@ -118,7 +118,7 @@ def run_job(inputs: Sequence[str], out: Path | str, options: RunOptions, *,
             summary = _summary(batch, written, characters, len(copies), clusters)
             summary["timings"] = {
                 **{name: round(s.seconds, 3) for name, s in batch.stats.stages.items() if s.seconds},
-                "read": round(batch.read_seconds, 3),
+                "process": round(batch.process_seconds, 3),
             }
             with staged.open("report.html") as f:
                 f.write(report.build(summary))
@@ -155,7 +155,7 @@ class _Batch:
     errors: list[InputError] = field(default_factory=list)
     bytes_in: int = 0
     chars_in: int = 0
-    read_seconds: float = 0.0
+    process_seconds: float = 0.0
     stats: RunStats = field(default_factory=RunStats)
     table: PrintTable = field(default_factory=lambda: PrintTable([]))
     bases: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
@@ -179,7 +179,7 @@ def _process(inputs, options: RunOptions, spool: Spool, on_error, on_document, s
     fingerprinting on each shard not already in ``spool``, on the engine of ``options``."""
     batch = _Batch(spool)
     engine = make_engine(options.engine, options.workers, options.ray_address)
-    read_start = time.perf_counter()
+    start = time.perf_counter()
 
     def shards() -> Iterator[Shard]:
         documents: list[Document] = []
@@ -205,12 +205,13 @@ def _process(inputs, options: RunOptions, spool: Spool, on_error, on_document, s
             batch.shards += 1
 
     def to_do(shard: Shard) -> bool:
-        batch.resumed += spool.done(shard.number)
-        return not spool.done(shard.number)
+        done = spool.done(shard.number)
+        batch.resumed += done
+        return not done
 
     for result in engine.map(options, filter(to_do, shards())):
         spool.save(result)
-    batch.read_seconds = time.perf_counter() - read_start
+    batch.process_seconds = time.perf_counter() - start
     sizes = []
     for number in range(batch.shards):
         stats, errors, shard_sizes = spool.summary(number)
@@ -231,7 +232,10 @@ def _process(inputs, options: RunOptions, spool: Spool, on_error, on_document, s
 
 def _manifest(inputs: Sequence[str], options: RunOptions) -> dict:
     """What makes a run the same run for ``--resume``: newsclean's version, the options
-    that shape the output, and each input's size and modification time."""
+    that shape the output, and each input's size and modification time.  Standard input
+    cannot be told apart from another stream, so it cannot be resumed."""
+    if options.resume and "-" in inputs:
+        raise ResumeError("--resume needs files: standard input cannot be checked to be the same input")
     shaping = {k: v for k, v in asdict(options).items() if k not in ("workers", "engine", "ray_address", "resume")}
     files = []
     for name in inputs:
