@@ -20,8 +20,6 @@ for a run's shards) and are read only when a candidate pair is verified.
 """
 from __future__ import annotations
 
-import os
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -29,6 +27,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..document import Document
+from ..io.files import read_at
 from .fingerprint import Fingerprinter
 from .key import comparison_key
 from .lsh import band_hashes
@@ -115,20 +114,19 @@ class Prints:
 
 
 class KeyFile:
-    """A shard's keys on disk, sliced like ``bytes``: each slice is one ``pread``, so keys
-    stay in the page cache and out of the process's memory (a memory map would count every
-    page read as the process's own)."""
+    """A shard's keys on disk, sliced like ``bytes``: each slice is one ``pread``
+    (:func:`~newsclean.io.files.read_at`), so keys stay in the page cache and out of the
+    process's memory (a memory map would count every page read as the process's own)."""
 
     def __init__(self, path: Path):
-        self._fd = os.open(path, os.O_RDONLY)
-        self._size = os.fstat(self._fd).st_size
-        self._finalizer = weakref.finalize(self, os.close, self._fd)
+        self._path = path
+        self._size = path.stat().st_size
 
     def __len__(self) -> int:
         return self._size
 
     def __getitem__(self, span: slice) -> bytes:
-        return os.pread(self._fd, span.stop - span.start, span.start)
+        return read_at(self._path, span.start, span.stop - span.start)
 
 
 class PrintTable:

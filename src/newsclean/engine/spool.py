@@ -25,13 +25,14 @@ import os
 import shutil
 from dataclasses import asdict
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import Iterator
 
 import numpy as np
 
 from ..dedup.prints import Prints
 from ..document import Document
 from ..io import InputError
+from ..io.files import forget, read_at
 from ..pipeline import RunStats, StageStats
 from .shards import ShardResult
 
@@ -48,7 +49,6 @@ class Spool:
     def __init__(self, folder: Path):
         self.folder = folder
         self._offsets: dict[int, np.ndarray] = {}
-        self._files: dict[int, BinaryIO] = {}
 
     @classmethod
     def open(cls, out: Path | str, manifest: dict, resume: bool) -> "Spool":
@@ -61,15 +61,14 @@ class Spool:
                 raise ResumeError(f"{folder} belongs to a run with other inputs or options; "
                                   "run again without --resume to start afresh")
             return cls(folder)
+        forget(folder)
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         found.write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
         return cls(folder)
 
     def remove(self) -> None:
-        for f in self._files.values():
-            f.close()
-        self._files.clear()
+        forget(self.folder)
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def _shard(self, number: int) -> Path:
@@ -122,9 +121,6 @@ class Spool:
         if number not in self._offsets:
             self.summary(number)
         offsets = self._offsets[number]
-        if number not in self._files:
-            self._files[number] = open(self._shard(number) / "records.jsonl", "rb")
-        f = self._files[number]
-        f.seek(int(offsets[index]))
-        record = json.loads(f.read(int(offsets[index + 1] - offsets[index])))
+        start, end = int(offsets[index]), int(offsets[index + 1])
+        record = json.loads(read_at(self._shard(number) / "records.jsonl", start, end - start))
         return Document(record["id"], record["text"], record["source"])
