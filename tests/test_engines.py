@@ -138,3 +138,14 @@ def test_resume_refuses_standard_input(corpus, tmp_path):
     result = CliRunner().invoke(main, ["run", "-", "--out", str(tmp_path), "--resume"],
                                 input=corpus.read_bytes())
     assert result.exit_code == 1 and "standard input" in result.stderr
+
+
+def test_many_shards_need_few_open_files(corpus, reference, tmp_path):
+    """Each shard's files are read through a bounded set of descriptors: 160 shards run
+    under a limit of 128 open files."""
+    limit = "import resource; resource.setrlimit(resource.RLIMIT_NOFILE, (128, 128)); "
+    run = subprocess.run([sys.executable, "-c", limit + "from newsclean.cli import main; main()", "run", str(corpus),
+                          "--out", str(tmp_path), "--convert", "t2s", "-q", "--workers", "1", "--shard-size", "1"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert outputs(tmp_path) == reference
