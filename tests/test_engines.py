@@ -142,8 +142,8 @@ def test_resume_refuses_standard_input(corpus, tmp_path):
 
 def test_many_shards_need_few_open_files(corpus, reference, tmp_path):
     """Each shard's files are read through a bounded set of descriptors: 160 shards run
-    under a limit of 128 open files."""
-    limit = "import resource; resource.setrlimit(resource.RLIMIT_NOFILE, (128, 128)); "
+    under a limit of 90 open files, where a descriptor per file would need about 100."""
+    limit = "import resource; resource.setrlimit(resource.RLIMIT_NOFILE, (90, 90)); "
     run = subprocess.run([sys.executable, "-c", limit + "from newsclean.cli import main; main()", "run", str(corpus),
                           "--out", str(tmp_path), "--convert", "t2s", "-q", "--workers", "1", "--shard-size", "1"],
                          capture_output=True, text=True)
