@@ -29,14 +29,16 @@ MIN_LEFT = 32
 
 
 def seams(paragraph: str) -> list[int]:
-    """Cut points a page break may fall on: between two Han characters, after enough text
-    that the left piece cannot pass for a heading, and before a right piece that holds a
-    clause mark (a short tail without one could be a heading, and repair leaves it alone)."""
+    """Cut points a page break may fall on: between two different Han characters (a cut
+    between two alike, as in the seed's own ``红渠渠``, reads as a break that repeated one),
+    after enough text that the left piece cannot pass for a heading, and before a right piece
+    that holds a clause mark (a short tail without one could be a heading, and repair leaves
+    it alone)."""
     points = []
     last_mark = max(paragraph.rfind(m) for m in "，。；！？、")
     for i in range(MIN_LEFT, min(len(paragraph) - 2, last_mark)):
         before, after = paragraph[i - 1], paragraph[i]
-        if regex.match(r"\p{Han}", before) and regex.match(r"\p{Han}", after) \
+        if regex.match(r"\p{Han}", before) and regex.match(r"\p{Han}", after) and before != after \
                 and paragraph[i:i + 2] not in ("一是", "二是", "三是", "四是", "五是"):
             points.append(i)
     return points

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import regex
@@ -149,3 +150,33 @@ def test_many_shards_need_few_open_files(corpus, reference, tmp_path):
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert outputs(tmp_path) == reference
+
+
+def forkserver_processes() -> set[int]:
+    """Processes of multiprocessing's fork server: the server and the workers it forked."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if b"multiprocessing.forkserver" in (entry / "cmdline").read_bytes():
+                    found.add(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def test_workers_exit_when_their_run_is_killed(corpus, tmp_path):
+    before = forkserver_processes()
+    run = subprocess.Popen([sys.executable, "-m", "newsclean", "run", str(corpus), "--out", str(tmp_path), "-q",
+                            "--workers", "2", "--shard-size", "2"])
+    deadline = time.monotonic() + 120
+    while not list((tmp_path / ".newsclean-work").glob("shard-??????")) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    started = forkserver_processes() - before
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    assert started, "no worker processes were seen"
+    deadline = time.monotonic() + 10
+    while forkserver_processes() & started and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not forkserver_processes() & started

@@ -19,6 +19,8 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
+import threading
+import time
 import uuid
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
@@ -58,7 +60,8 @@ class LocalEngine:
             return
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["newsclean.engine.shards"])  # workers start with it imported
-        with ProcessPoolExecutor(self.workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(self.workers, mp_context=context, initializer=_follow,
+                                 initargs=(os.getpid(),)) as pool:
             pending: deque = deque()
             for shard in itertools.chain(head, shards):
                 pending.append(pool.submit(process_shard, options, shard, run))
@@ -66,3 +69,18 @@ class LocalEngine:
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()
+
+
+def _follow(driver: int) -> None:
+    """In a worker: exit when the driver process is gone.  A driver killed outright (SIGKILL,
+    the OOM killer) cannot shut its pool down, and its workers, each holding the queue they
+    wait on, would otherwise wait for ever."""
+    def watch() -> None:
+        while True:
+            time.sleep(1)
+            try:
+                os.kill(driver, 0)
+            except ProcessLookupError:
+                os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
