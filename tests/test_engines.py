@@ -131,7 +131,8 @@ def test_resume_refuses_a_run_with_other_options(corpus, tmp_path):
 
 
 def test_without_resume_a_left_over_work_folder_is_discarded(corpus, reference, tmp_path):
-    Spool.open(tmp_path, {"version": "an older run"}, resume=False)
+    stale = Spool.open(tmp_path, {"version": "an older run"}, resume=False)
+    (stale.folder / "shard-000000").mkdir()  # a finished shard of another run: must not be reused
     assert clean(corpus, tmp_path, "--workers", "1", "--shard-size", "1000") == reference
 
 

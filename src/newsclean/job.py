@@ -141,6 +141,7 @@ def add_to_index(inputs: Sequence[str], options: RunOptions, *,
         spool = Spool.open(work, _manifest(inputs, options), resume=False)
         batch = _process(inputs, options, spool, on_error, on_document, stdin)
         added = Deduplicator(options.dedup).remember(archive, batch.table, _now())
+        spool.remove()
         return RunResult(batch.documents, batch.errors, {"added": added, **archive.stats()})
 
 
@@ -151,7 +152,6 @@ class _Batch:
     spool: Spool
     shards: int = 0
     resumed: int = 0
-    documents: int = 0
     errors: list[InputError] = field(default_factory=list)
     bytes_in: int = 0
     chars_in: int = 0
@@ -159,6 +159,10 @@ class _Batch:
     stats: RunStats = field(default_factory=RunStats)
     table: PrintTable = field(default_factory=lambda: PrintTable([]))
     bases: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
+
+    @property
+    def documents(self) -> int:
+        return self.table.documents
 
     def document(self, number: int) -> Document:
         """The ``number``-th document of the run, as processed."""
@@ -225,7 +229,6 @@ def _process(inputs, options: RunOptions, spool: Spool, on_error, on_document, s
         raise StrictError(str(batch.errors[0]))
     batch.table = PrintTable.gather(sizes, spool.prints)
     batch.bases = np.cumsum([0] + [s[0] for s in sizes])
-    batch.documents = batch.table.documents
     batch.stats.stage("read").documents = batch.documents
     return batch
 
