@@ -105,7 +105,7 @@ def index_memory(base: list[str], sizes: list[int]) -> None:
         signatures = Fingerprinter(NGRAM, NUM_PERM).signatures(keys)
         hashes = band_hashes(signatures, BANDS, ROWS)
         del signatures
-        pairs = candidate_pairs(hashes)
+        pairs = candidate_pairs(hashes.T)
         seconds = time.perf_counter() - start
         per = hashes.nbytes / size
         lsh_bytes = minhashlsh_bytes(keys[:2000]) if size == sizes[0] else float("nan")

@@ -14,6 +14,7 @@ from newsclean.cli import main
 from newsclean.dedup import DedupOptions, Deduplicator, Fingerprinter, comparison_key, shingle_hash
 from newsclean.dedup.cluster import UnionFind
 from newsclean.dedup.fingerprint import permutations
+from newsclean.dedup.prints import Prints, PrintTable
 from newsclean.document import Document
 from conftest import SAMPLES, read_jsonl
 
@@ -167,3 +168,21 @@ def test_union_find_groups_match_a_naive_partition(pairs):
 @pytest.mark.parametrize("num_perm,seed", [(128, 1), (64, 7), (256, 0)])
 def test_permutations_are_drawn_as_datasketch_draws_them(num_perm, seed):
     assert (permutations(num_perm, seed) == MinHash(num_perm=num_perm, seed=seed).permutations).all()
+
+
+def test_a_table_of_saved_shards_reads_the_bands_and_keys_it_was_given(tmp_path):
+    """Shards saved to disk (as a run's spool holds them) are read back band by band and key
+    by key; the table must see exactly what it would have seen in memory, empty shards too."""
+    options, shards = DedupOptions(), [GOLDEN[:12], ["短"], GOLDEN[12:30]]
+    prints = [Prints.of([Document(f"s{n}d{i}", "\n".join(part[i:i + 3])) for i in range(0, len(part), 3)],
+                        options) for n, part in enumerate(shards)]
+    for n, p in enumerate(prints):
+        (tmp_path / str(n)).mkdir()
+        p.save(tmp_path / str(n))
+    memory, disk = PrintTable(prints), PrintTable([Prints.load(tmp_path / str(n)) for n in range(len(prints))])
+    assert disk.band_count == memory.band_count == options.bands
+    for b in (0, 17, options.bands - 1):
+        assert (disk.band(b) == memory.band(b)).all()
+    for (first, block), (first2, block2) in zip(disk.band_blocks(), memory.band_blocks(), strict=True):
+        assert first == first2 and (block == block2).all()
+    assert [disk.item_key(i) for i in range(disk.items)] == [memory.item_key(i) for i in range(memory.items)]

@@ -139,13 +139,17 @@ class Deduplicator:
         long = table.long
         owners = table.item_doc[long]
         bounds = np.searchsorted(owners, np.arange(table.documents + 1))
+        blocks = table.band_blocks()
+        first, block = 0, np.zeros((0, table.band_count), dtype=np.uint32)
         documents, band_rows = [], []
         for d in range(table.documents):
-            rows = long[bounds[d]:bounds[d + 1]]
+            lo, hi = int(bounds[d]), int(bounds[d + 1])
+            while hi > first + len(block):  # a document's rows lie in its shard's block
+                first, block = next(blocks)
             documents.append(ArchivedDocument(table.ids[d], table.sources[d], table.doc_key(d),
                                               [(max(int(table.item_paragraph[i]), 0), table.item_key(i))
-                                               for i in rows]))
-            band_rows.append(table.bands[bounds[d]:bounds[d + 1]])
+                                               for i in long[lo:hi]]))
+            band_rows.append(block[max(lo - first, 0):max(hi - first, 0)])
         return archive.add(documents, band_rows, when)
 
     # -- pairs --------------------------------------------------------------------------
@@ -156,7 +160,7 @@ class Deduplicator:
         o, table = self.options, view.table
         pairs: dict[tuple[int, int], float] = {}
         if len(table.long) > 1:
-            found = candidate_pairs(table.bands)
+            found = candidate_pairs(table.band(b) for b in range(table.band_count))
             for a, b in table.long[found].tolist() if len(found) else []:
                 if table.item_doc[a] != table.item_doc[b]:
                     similarity = self._jaccard(table.item_key(a), table.item_key(b))
@@ -175,7 +179,8 @@ class Deduplicator:
         """Verified pairs between this batch's paragraphs and archived ones; the archived
         paragraphs and documents join ``view``.  Returns the pair count."""
         table = view.table
-        found = archive.candidates(table.bands) if len(table.bands) else []
+        found = [(first + row, item) for first, block in table.band_blocks()
+                 for row, item in archive.candidates(block)]
         paragraphs = archive.paragraphs(item for _, item in found)
         documents = archive.documents(doc for doc, _, _ in paragraphs.values())
         batch_ids = set(table.ids)

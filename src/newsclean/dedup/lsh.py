@@ -8,9 +8,11 @@ several KB an entry on dictionaries and lists.  Sorting each band's hashes
 groups the buckets.  A 32-bit hash lets unrelated bands collide now and then:
 those are extra candidates, and verification turns them away.
 
->>> import numpy as np
+>>> from typing import Iterable
+
+import numpy as np
 >>> sig = np.array([[1, 2, 3, 4], [1, 2, 9, 9], [7, 7, 7, 7]], dtype=np.uint32)
->>> candidate_pairs(band_hashes(sig, bands=2, rows=2)).tolist()
+>>> candidate_pairs(band_hashes(sig, bands=2, rows=2).T).tolist()
 [[0, 1]]
 """
 from __future__ import annotations
@@ -33,14 +35,16 @@ def band_hashes(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return ((h >> np.uint64(32)) ^ h).astype(np.uint32)
 
 
-def candidate_pairs(hashes: np.ndarray) -> np.ndarray:
-    """Distinct pairs ``(i, j)``, ``i < j``, of items sharing a band; each bucket is paired
-    with its first member, so a bucket of m items gives m - 1 pairs, never m².  A pair is
-    packed into one 64-bit integer while bands are collected, half the memory of two."""
+def candidate_pairs(bands: Iterable[np.ndarray]) -> np.ndarray:
+    """Distinct pairs ``(i, j)``, ``i < j``, of items sharing a band, from ``bands``: one
+    array of every item's hash for each band, taken one at a time, so only one band need be
+    in memory.  Each bucket is paired with its first member, so a bucket of m items gives
+    m - 1 pairs, never m².  A pair is packed into one 64-bit integer while bands are
+    collected, half the memory of two."""
     found = []
-    for band in range(hashes.shape[1]):
-        order = np.argsort(hashes[:, band], kind="stable")
-        values = hashes[order, band]
+    for hashes in bands:
+        order = np.argsort(hashes, kind="stable")
+        values = hashes[order]
         new_run = np.concatenate(([True], values[1:] != values[:-1]))
         first = order[np.flatnonzero(new_run)][np.cumsum(new_run) - 1]
         members = ~new_run

@@ -5,9 +5,10 @@ keys of its paragraphs and the LSH band hashes of those long enough.  It runs
 next to normalisation and repair, in worker processes or on Ray, and its
 result for a shard of documents is a :class:`Prints`: numpy arrays and one
 byte blob of UTF-8 keys, cheap to pickle, save and load.  A :class:`PrintTable`
-puts the shards together for clustering.  In memory it keeps 4 bytes a band
-and about 40 bytes a paragraph; the keys stay in their blobs (files on disk
-for a run's shards) and are read only when a candidate pair is verified.
+puts the shards together for clustering.  In memory it keeps about 40 bytes a
+paragraph.  For a run's shards, saved to disk, the keys and band hashes stay
+in their files: keys are read only when a candidate pair is verified, and band
+hashes one band at a time (4 bytes a paragraph), as LSH needs them.
 
 >>> from newsclean.document import Document
 >>> from newsclean.dedup import DedupOptions
@@ -15,14 +16,14 @@ for a run's shards) and are read only when a candidate pair is verified.
 >>> table = PrintTable([prints])
 >>> table.ids, table.items, table.item_key(0), table.doc_key(0)
 (['a'], 1, '临颍县近年来始终坚持围绕发展抓党建', '临颍县近年来始终坚持围绕发展抓党建短')
->>> table.bands.shape
-(1, 32)
+>>> table.band_count, table.band(0).shape
+(32, (1,))
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -43,7 +44,8 @@ class Prints:
 
     ``doc_keys`` and ``item_keys`` are ``(offset, length)`` byte ranges of ``blob``; an item's
     key lies inside its document's key.  ``long`` marks the items that were fingerprinted
-    (keys of ``ngram`` characters or more), and ``bands`` holds their band hashes, in order.
+    (keys of ``ngram`` characters or more), and ``bands`` holds their band hashes, in order:
+    an (items, bands) array, or a :class:`BandFile` once saved.
     """
 
     ids: list[str]
@@ -53,7 +55,7 @@ class Prints:
     item_paragraph: np.ndarray
     item_keys: np.ndarray
     long: np.ndarray
-    bands: np.ndarray
+    bands: "np.ndarray | BandFile"
     blob: "bytes | KeyFile"
 
     @classmethod
@@ -98,19 +100,23 @@ class Prints:
         return len(self.ids), len(self.item_doc), int(self.long.sum())
 
     def save(self, folder: Path) -> None:
-        """Write to ``folder`` (``prints.npz`` and ``keys.bin``)."""
+        """Write to ``folder``: ``prints.npz``, ``keys.bin``, and ``bands.bin`` (the band
+        hashes band after band, so that one band is one contiguous read)."""
         (folder / "keys.bin").write_bytes(self.blob)
+        (folder / "bands.bin").write_bytes(np.ascontiguousarray(np.asarray(self.bands, dtype=np.uint32).T).tobytes())
         np.savez(folder / "prints.npz", ids=np.array(self.ids, dtype=object),
                  sources=np.array(self.sources, dtype=object), doc_keys=self.doc_keys, item_doc=self.item_doc,
-                 item_paragraph=self.item_paragraph, item_keys=self.item_keys, long=self.long, bands=self.bands)
+                 item_paragraph=self.item_paragraph, item_keys=self.item_keys, long=self.long)
 
     @classmethod
     def load(cls, folder: Path) -> "Prints":
-        """Read what :meth:`save` wrote, except the keys: they are read from disk when asked for."""
+        """Read what :meth:`save` wrote, except the keys and band hashes: they are read from
+        disk when asked for."""
         with np.load(folder / "prints.npz", allow_pickle=True) as arrays:
             fields = {name: arrays[name] for name in arrays.files}
-        blob = KeyFile(folder / "keys.bin")
-        return cls(ids=fields.pop("ids").tolist(), sources=fields.pop("sources").tolist(), blob=blob, **fields)
+        bands = BandFile(folder / "bands.bin", int(fields["long"].sum()))
+        return cls(ids=fields.pop("ids").tolist(), sources=fields.pop("sources").tolist(),
+                   blob=KeyFile(folder / "keys.bin"), bands=bands, **fields)
 
 
 class KeyFile:
@@ -127,6 +133,26 @@ class KeyFile:
 
     def __getitem__(self, span: slice) -> bytes:
         return read_at(self._path, span.start, span.stop - span.start)
+
+
+class BandFile:
+    """A shard's band hashes on disk, indexed like the (items, bands) array they were:
+    ``bands[:, b]`` is one band (one ``pread``), ``np.asarray(bands)`` all of them."""
+
+    def __init__(self, path: Path, rows: int):
+        self._path, self._rows = path, rows
+        self.shape = (rows, path.stat().st_size // (4 * rows) if rows else 0)
+
+    def __getitem__(self, index: tuple[slice, int]) -> np.ndarray:
+        rows, band = index
+        if rows != slice(None) or not isinstance(band, int):
+            raise IndexError("a BandFile gives whole bands: bands[:, b]")
+        size = 4 * self._rows
+        return np.frombuffer(read_at(self._path, band * size, size), dtype=np.uint32)
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        matrix = np.fromfile(self._path, dtype=np.uint32).reshape(self.shape[1], self._rows).T
+        return matrix if dtype is None else matrix.astype(dtype)
 
 
 class PrintTable:
@@ -154,11 +180,9 @@ class PrintTable:
         self.item_doc = np.zeros(items[-1], dtype=np.int32)
         self.item_paragraph = np.zeros(items[-1], dtype=np.int32)
         self.long = np.zeros(long[-1], dtype=np.int64)
-        self.bands = np.zeros((long[-1], 0), dtype=np.uint32)
+        self._bands: list[np.ndarray | BandFile] = []
         for n in range(len(sizes)):
             shard = load(n)
-            if n == 0:
-                self.bands = np.zeros((long[-1], shard.bands.shape[1]), dtype=np.uint32)
             base = self._blob_base[n]
             self._blob_base[n + 1] = base + len(shard.blob)
             self._blobs.append(shard.blob)
@@ -169,7 +193,8 @@ class PrintTable:
             self.item_doc[items[n]:items[n + 1]] = shard.item_doc + docs[n]
             self.item_paragraph[items[n]:items[n + 1]] = shard.item_paragraph
             self.long[long[n]:long[n + 1]] = np.flatnonzero(shard.long) + items[n]
-            self.bands[long[n]:long[n + 1]] = shard.bands
+            self._bands.append(shard.bands)
+        self.band_count = max((b.shape[1] for b in self._bands), default=0)
 
     @property
     def documents(self) -> int:
@@ -178,6 +203,22 @@ class PrintTable:
     @property
     def items(self) -> int:
         return len(self.item_doc)
+
+    def band(self, b: int) -> np.ndarray:
+        """Band ``b``'s hashes of every fingerprinted item (``table.long``), in order: the
+        only band in memory while LSH looks for candidates (there are :attr:`band_count`)."""
+        if not self._bands:
+            return np.zeros(0, dtype=np.uint32)
+        return np.concatenate([shard[:, b] for shard in self._bands])
+
+    def band_blocks(self) -> Iterator[tuple[int, np.ndarray]]:
+        """``(first row, band hashes)`` of each shard with fingerprinted items: all their
+        bands, the items numbered from ``first row`` in ``table.long``."""
+        first = 0
+        for shard in self._bands:
+            if shard.shape[0]:
+                yield first, np.asarray(shard)
+            first += shard.shape[0]
 
     def item_key(self, item: int) -> str:
         return self._read(*self.item_keys[item])
