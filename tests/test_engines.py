@@ -18,7 +18,11 @@ from click.testing import CliRunner
 
 from damage import KINDS, damage
 from newsclean.cli import main
-from newsclean.engine import Spool
+from newsclean.dedup import Deduplicator
+from newsclean.dedup.prints import PrintTable
+from newsclean.engine import RayEngine, Shard, Spool, band_shuffle, process_shard
+from newsclean.io import read_inputs
+from newsclean.job import RunOptions
 from conftest import SEED
 
 DOCUMENTS = 160
@@ -92,6 +96,21 @@ def test_the_shard_size_does_not_change_the_output(corpus, reference, tmp_path):
 
 def test_the_ray_engine_gives_the_same_bytes_as_the_local_one(corpus, reference, tmp_path):
     assert clean(corpus, tmp_path, "--engine", "ray", "--workers", "2", "--shard-size", "20") == reference
+
+
+def test_the_ray_band_shuffle_finds_exactly_the_pairs_found_on_one_machine(corpus, tmp_path, monkeypatch):
+    """The Ray Data pair search against the one-machine one, pair for pair and similarity for
+    similarity, over shards of nine documents and in several shuffle groups."""
+    documents = [d for d in read_inputs([str(corpus)])]
+    spool = Spool.open(tmp_path, {}, resume=False)
+    for n in range(0, len(documents), 9):
+        spool.save(process_shard(RunOptions(convert="t2s"), Shard(n // 9, documents[n:n + 9])))
+    table = PrintTable.gather([spool.summary(n)[2] for n in range(-(-len(documents) // 9))], spool.prints)
+    here = Deduplicator().similar_pairs(table)
+    monkeypatch.setattr(band_shuffle, "GROUP_ROWS", 4096)  # several groups in each shuffle
+    with RayEngine(workers=2) as engine:
+        assert list(engine.similar_pairs(Deduplicator(), table, spool).items()) == list(here.items())
+    assert len(here) >= 20
 
 
 def test_a_ray_address_needs_the_ray_engine(corpus, tmp_path):

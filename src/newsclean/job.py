@@ -91,11 +91,12 @@ def run_job(inputs: Sequence[str], out: Path | str, options: RunOptions, *,
     added to it once the outputs are written.
     """
     started = time.perf_counter()
-    with _archive(options) as archive:
+    with _archive(options) as archive, _engine(options) as engine:
         spool = Spool.open(out, _manifest(inputs, options), options.resume)
-        batch = _process(inputs, options, spool, on_error, on_document, stdin)
+        batch = _process(inputs, options, spool, engine, on_error, on_document, stdin)
         dedup = Deduplicator(options.dedup)
-        clusters, copies = dedup.cluster(batch.table, batch.document, archive)
+        clusters, copies = dedup.cluster(batch.table, batch.document, archive,
+                                         lambda table: engine.similar_pairs(dedup, table, spool))
         batch.stats.stages["cluster"] = dedup.stats["cluster"]
         write_start = time.perf_counter()
         report = ReportBuilder()
@@ -137,9 +138,10 @@ def add_to_index(inputs: Sequence[str], options: RunOptions, *,
                  on_document: Callable[[Document, int], None] = lambda d, n: None,
                  stdin: BinaryIO | None = None) -> RunResult:
     """Clean ``inputs`` and add them to the archive ``options.index``, writing no corpus."""
-    with _archive(options) as archive, tempfile.TemporaryDirectory(prefix="newsclean-index-") as work:
+    with _archive(options) as archive, _engine(options) as engine, \
+            tempfile.TemporaryDirectory(prefix="newsclean-index-") as work:
         spool = Spool.open(work, _manifest(inputs, options), resume=False)
-        batch = _process(inputs, options, spool, on_error, on_document, stdin)
+        batch = _process(inputs, options, spool, engine, on_error, on_document, stdin)
         added = Deduplicator(options.dedup).remember(archive, batch.table, _now())
         spool.remove()
         return RunResult(batch.documents, batch.errors, {"added": added, **archive.stats()})
@@ -158,7 +160,6 @@ class _Batch:
     process_seconds: float = 0.0
     stats: RunStats = field(default_factory=RunStats)
     table: PrintTable = field(default_factory=lambda: PrintTable([]))
-    bases: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
 
     @property
     def documents(self) -> int:
@@ -166,8 +167,9 @@ class _Batch:
 
     def document(self, number: int) -> Document:
         """The ``number``-th document of the run, as processed."""
-        shard = int(np.searchsorted(self.bases, number, side="right")) - 1
-        return self.spool.document(shard, number - int(self.bases[shard]))
+        bases = self.table.shard_bases[:, 0]
+        shard = int(np.searchsorted(bases, number, side="right")) - 1
+        return self.spool.document(shard, number - int(bases[shard]))
 
     def records(self) -> Iterator[tuple[int, dict]]:
         """Every processed document's record with its number, in input order."""
@@ -178,11 +180,10 @@ class _Batch:
                 number += 1
 
 
-def _process(inputs, options: RunOptions, spool: Spool, on_error, on_document, stdin) -> _Batch:
+def _process(inputs, options: RunOptions, spool: Spool, engine, on_error, on_document, stdin) -> _Batch:
     """Read every input, cut the documents into shards, and run the per-document stages and
-    fingerprinting on each shard not already in ``spool``, on the engine of ``options``."""
+    fingerprinting on each shard not already in ``spool``, on ``engine``."""
     batch = _Batch(spool)
-    engine = make_engine(options.engine, options.workers, options.ray_address)
     start = time.perf_counter()
 
     def shards() -> Iterator[Shard]:
@@ -228,7 +229,6 @@ def _process(inputs, options: RunOptions, spool: Spool, on_error, on_document, s
         spool.remove()
         raise StrictError(str(batch.errors[0]))
     batch.table = PrintTable.gather(sizes, spool.prints)
-    batch.bases = np.cumsum([0] + [s[0] for s in sizes])
     batch.stats.stage("read").documents = batch.documents
     return batch
 
@@ -254,6 +254,11 @@ def _version() -> str:
         return importlib.metadata.version("newsclean")
     except importlib.metadata.PackageNotFoundError:
         return "unknown"
+
+
+def _engine(options: RunOptions):
+    """The engine of ``options``, to be entered (Ray starts, or is joined, on entry)."""
+    return make_engine(options.engine, options.workers, options.ray_address)
 
 
 @contextlib.contextmanager

@@ -27,7 +27,7 @@ import functools
 import time
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -110,14 +110,17 @@ class Deduplicator:
                      "fingerprinted": fp.counts.get("fingerprinted", 0) + int(prints.long.sum())}
         return prints
 
-    def cluster(self, table: PrintTable, document: Callable[[int], Document],
-                archive: Archive | None = None) -> tuple[list[Cluster], dict[int, str]]:
+    def cluster(self, table: PrintTable, document: Callable[[int], Document], archive: Archive | None = None,
+                find_pairs: Callable[[PrintTable], dict] | None = None) -> tuple[list[Cluster], dict[int, str]]:
         """The ``cluster`` stage: clusters of the documents in ``table`` (and the archive),
         and the id each copy is a duplicate of, by document number.  ``document(d)`` gives
-        the text of document ``d`` for the clusters' members."""
+        the text of document ``d`` for the clusters' members; ``find_pairs(table)`` finds
+        the :meth:`similar_pairs` of ``table`` (by default, here; an engine may find them
+        elsewhere)."""
         start = time.perf_counter()
         view = _View(table)
-        pairs = self._verified_pairs(view)
+        pairs = (find_pairs or self.similar_pairs)(table)
+        pairs.update(self._equal_short_keys(table))
         archived = self._match_archive(archive, view, pairs) if archive else 0
         paragraph_groups = self._groups(pairs)
         doc_clusters, copies = self._document_clusters(view, paragraph_groups, document)
@@ -154,18 +157,31 @@ class Deduplicator:
 
     # -- pairs --------------------------------------------------------------------------
 
-    def _verified_pairs(self, view: "_View") -> dict:
-        """Pairs of items in different documents whose Jaccard passes the threshold: LSH
-        candidates verified on their shingle sets, and short keys that are equal."""
-        o, table = self.options, view.table
-        pairs: dict[tuple[int, int], float] = {}
-        if len(table.long) > 1:
-            found = candidate_pairs(table.band(b) for b in range(table.band_count))
-            for a, b in table.long[found].tolist() if len(found) else []:
-                if table.item_doc[a] != table.item_doc[b]:
-                    similarity = self._jaccard(table.item_key(a), table.item_key(b))
-                    if similarity >= o.threshold:
-                        pairs[(a, b)] = similarity
+    def similar_pairs(self, table: PrintTable) -> dict[tuple[int, int], float]:
+        """Pairs of fingerprinted items (``(a, b)``, ``a < b``) in different documents whose
+        Jaccard passes the threshold: LSH candidates, read one band at a time, verified."""
+        if len(table.long) < 2:
+            return {}
+        found = candidate_pairs(table.band(b) for b in range(table.band_count))
+        items = table.long[found].tolist() if len(found) else []
+        return self.verify(items, lambda i: table.item_doc[i], table.item_key)
+
+    def verify(self, candidates: Iterable[tuple[int, int]], doc_of: Callable[[int], int],
+               key_of: Callable[[int], str]) -> dict[tuple[int, int], float]:
+        """The ``candidates`` (item pairs) whose items lie in different documents
+        (``doc_of``) and whose keys (``key_of``) are similar enough, with their Jaccard."""
+        pairs = {}
+        for a, b in candidates:
+            if doc_of(a) != doc_of(b):
+                similarity = self._jaccard(key_of(a), key_of(b))
+                if similarity >= self.options.threshold:
+                    pairs[(a, b)] = similarity
+        return pairs
+
+    @staticmethod
+    def _equal_short_keys(table: PrintTable) -> dict[tuple[int, int], float]:
+        """Items too short to fingerprint, paired when their keys are equal."""
+        pairs = {}
         short = np.ones(table.items, dtype=bool)
         short[table.long] = False
         by_key: dict[str, int] = {}

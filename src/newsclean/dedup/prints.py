@@ -172,7 +172,9 @@ class PrintTable:
         return table
 
     def _gather(self, sizes: Sequence[tuple[int, int, int]], load: Callable[[int], Prints]) -> None:
-        docs, items, long = (np.cumsum([0] + [s[k] for s in sizes]) for k in range(3))
+        #: Row ``n``: the numbers of shard ``n``'s first document, item and fingerprinted item.
+        self.shard_bases = np.cumsum([(0, 0, 0)] + [tuple(s) for s in sizes], axis=0, dtype=np.int64)
+        docs, items, long = self.shard_bases.T
         self.ids, self.sources, self._blobs = [], [], []
         self._blob_base = np.zeros(len(sizes) + 1, dtype=np.int64)
         self.doc_keys = np.zeros((docs[-1], 2), dtype=np.int64)

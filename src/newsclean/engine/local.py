@@ -29,7 +29,10 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 from .shards import Shard, ShardResult, process_shard
 
 if TYPE_CHECKING:
+    from ..dedup import Deduplicator
+    from ..dedup.prints import PrintTable
     from ..job import RunOptions
+    from .spool import Spool
 
 #: Shards in flight for each worker: enough to keep every worker busy while results are
 #: written, few enough to bound memory.
@@ -48,6 +51,16 @@ class LocalEngine:
 
     def __init__(self, workers: int | None = None):
         self.workers = workers or available_cpus()
+
+    def __enter__(self) -> "LocalEngine":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def similar_pairs(self, dedup: "Deduplicator", table: "PrintTable", spool: "Spool") -> dict:
+        """The ``cluster`` stage's verified pairs, found in this process, one band at a time."""
+        return dedup.similar_pairs(table)
 
     def map(self, options: "RunOptions", shards: Iterable[Shard]) -> Iterator[ShardResult]:
         """:func:`process_shard` on each shard, results in shard order.  A run of one shard

@@ -6,7 +6,9 @@ Ray task running :func:`~newsclean.engine.shards.process_shard`, the same
 function the local engine runs; a worker process builds the stages once and
 keeps them for the shards that follow.  A bounded number of tasks is in
 flight, and results are taken in shard order, so the output is byte-identical
-to the local engine's.  Clustering runs in the driver (see ``docs/scale.md``).
+to the local engine's.  The ``cluster`` stage's pair search runs on Ray Data
+(:mod:`~newsclean.engine.band_shuffle`); the clusters are built from the
+verified pairs in the driver (see ``docs/scale.md``).
 """
 from __future__ import annotations
 
@@ -15,11 +17,15 @@ import uuid
 from collections import deque
 from typing import TYPE_CHECKING, Iterable, Iterator
 
+from . import band_shuffle
 from .local import AHEAD, available_cpus
 from .shards import Shard, ShardResult, process_shard
 
 if TYPE_CHECKING:
+    from ..dedup import Deduplicator
+    from ..dedup.prints import PrintTable
     from ..job import RunOptions
+    from .spool import Spool
 
 
 class EngineError(RuntimeError):
@@ -40,11 +46,11 @@ class RayEngine:
         self.address = address
         self.workers = workers or available_cpus()
 
-    def map(self, options: "RunOptions", shards: Iterable[Shard]) -> Iterator[ShardResult]:
-        """:func:`process_shard` on each shard as a Ray task, results in shard order."""
+    def __enter__(self) -> "RayEngine":
+        """Start Ray here, or join the cluster at the address (unless Ray is running already)."""
         ray = self._ray
-        started = not ray.is_initialized()
-        if started:
+        self._started = not ray.is_initialized()
+        if self._started:
             try:
                 quiet = dict(log_to_driver=False, logging_level=logging.ERROR)
                 if self.address:
@@ -53,17 +59,31 @@ class RayEngine:
                     ray.init(num_cpus=self.workers, include_dashboard=False, **quiet)
             except (ConnectionError, RuntimeError, ValueError) as err:
                 raise EngineError(f"cannot start or join Ray at {self.address or 'this machine'}: {err}") from None
-        try:
-            task = ray.remote(process_shard)
-            options_ref, run = ray.put(options), uuid.uuid4().hex
-            slots = AHEAD * int(ray.cluster_resources().get("CPU", self.workers))
-            pending: deque = deque()
-            for shard in shards:
-                pending.append(task.remote(options_ref, shard, run))
-                if len(pending) >= slots:
-                    yield ray.get(pending.popleft())
-            while pending:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._started:
+            self._ray.shutdown()
+
+    @property
+    def cpus(self) -> int:
+        return int(self._ray.cluster_resources().get("CPU", self.workers))
+
+    def map(self, options: "RunOptions", shards: Iterable[Shard]) -> Iterator[ShardResult]:
+        """:func:`process_shard` on each shard as a Ray task, results in shard order."""
+        ray = self._ray
+        task = ray.remote(process_shard)
+        options_ref, run = ray.put(options), uuid.uuid4().hex
+        slots = AHEAD * self.cpus
+        pending: deque = deque()
+        for shard in shards:
+            pending.append(task.remote(options_ref, shard, run))
+            if len(pending) >= slots:
                 yield ray.get(pending.popleft())
-        finally:
-            if started:
-                ray.shutdown()
+        while pending:
+            yield ray.get(pending.popleft())
+
+    def similar_pairs(self, dedup: "Deduplicator", table: "PrintTable", spool: "Spool") -> dict:
+        """The ``cluster`` stage's verified pairs, found by a Ray Data shuffle of the band
+        hashes in the work folder (:mod:`~newsclean.engine.band_shuffle`)."""
+        return band_shuffle.similar_pairs(spool, table, dedup.options, self.cpus)

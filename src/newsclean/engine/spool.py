@@ -71,8 +71,13 @@ class Spool:
         forget(self.folder)
         shutil.rmtree(self.folder, ignore_errors=True)
 
+    @staticmethod
+    def shard_name(number: int) -> str:
+        """The name of shard ``number``'s folder."""
+        return f"shard-{number:06d}"
+
     def _shard(self, number: int) -> Path:
-        return self.folder / f"shard-{number:06d}"
+        return self.folder / self.shard_name(number)
 
     def done(self, number: int) -> bool:
         return self._shard(number).is_dir()

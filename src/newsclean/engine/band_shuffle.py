@@ -1,0 +1,150 @@
+"""The ``cluster`` stage's pair search on Ray Data: no band hash reaches the driver.
+
+On one machine, LSH reads every item's hash of one band at a time into the
+driver (:meth:`~newsclean.dedup.Deduplicator.similar_pairs`).  On Ray the band
+hashes stay in the shards' files, and a Ray Data pipeline finds the pairs:
+
+1. *read*: one task a (shard, band) reads that band of the shard's ``bands.bin``
+   and emits a row an item: its bucket (band and hash) and its number in the run;
+2. *buckets*, shuffled by bucket: each group sorts its buckets and pairs every
+   member with its bucket's first, as :func:`~newsclean.dedup.lsh.candidate_pairs`
+   does;
+3. *pairs*, shuffled by pair: each group drops the pairs found in more than one
+   band and verifies the rest on their keys (:meth:`~newsclean.dedup.Deduplicator.verify`),
+   read from the shards' ``keys.bin``.
+
+The driver receives only the verified pairs: the same pairs, with the same
+similarities, as on one machine.  Tasks read the work folder, so on a cluster of
+several machines it must be on storage every node reads (a shared file system).
+
+>>> from newsclean.document import Document
+>>> import ray, tempfile, pathlib
+>>> from newsclean.engine.shards import Shard, process_shard
+>>> from newsclean.job import RunOptions
+>>> spool = Spool.open(pathlib.Path(tempfile.mkdtemp()), {}, resume=False)
+>>> story = "近年来，临颍县始终坚持围绕发展抓党建、抓好党建促发展的理念，全面提升了全县基层党建水平。"
+>>> for n, text in enumerate([story, story + "又", "舞阳县强力实施基层党建助力脱贫攻坚工程。"]):
+...     spool.save(process_shard(RunOptions(), Shard(n, [Document(f"d{n}", text)])))
+>>> sizes = [spool.summary(n)[2] for n in range(3)]
+>>> _ = ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+>>> similar_pairs(spool, PrintTable.gather(sizes, spool.prints), DedupOptions(), 1)  # doctest: +ELLIPSIS
+{(0, 1): 0.97...}
+>>> ray.shutdown()
+"""
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from ..dedup import DedupOptions, Deduplicator
+from ..dedup.prints import BandFile, Prints, PrintTable
+from .spool import Spool
+
+#: Rows (one an item and band, 16 bytes) a shuffle group holds at most, on average.
+GROUP_ROWS = 1 << 22
+
+
+def similar_pairs(spool: Spool, table: PrintTable, options: DedupOptions,
+                  cpus: int) -> dict[tuple[int, int], float]:
+    """The verified pairs of the run in ``spool``, numbered as in ``table``, found on the
+    Ray that is running, in at least ``cpus`` shuffle groups."""
+    import ray
+    from ray.data.context import DataContext, ShuffleStrategy
+
+    bases, bands = table.shard_bases, table.band_count
+    shards = len(bases) - 1
+    if not bands or bases[-1, 2] < 2:
+        return {}
+    context = DataContext.get_current()
+    context.enable_progress_bars = False
+    # a sort-based shuffle: Ray's hash shuffle took over 100 s for a toy on 2 CPUs
+    context.shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
+    logging.getLogger("ray.data").setLevel(logging.ERROR)
+    groups = max(cpus, -(-int(bases[-1, 2]) * bands // GROUP_ROWS))
+    folder = str(spool.folder)
+    found = (ray.data.range(shards * bands)
+             .map_batches(_read, batch_format="numpy", fn_kwargs=dict(folder=folder, bases=bases, bands=bands,
+                                                                      groups=groups))
+             .groupby("group", num_partitions=groups)
+             .map_groups(_bucket_pairs, batch_format="numpy", fn_kwargs=dict(groups=groups))
+             .groupby("group", num_partitions=groups)
+             .map_groups(_verify, batch_format="numpy", fn_kwargs=dict(folder=folder, bases=bases, options=options)))
+    pairs = {}
+    for batch in found.iter_batches(batch_format="numpy"):
+        pairs.update(zip(zip(batch["a"].tolist(), batch["b"].tolist()), batch["similarity"].tolist()))
+    return dict(sorted(pairs.items()))
+
+
+def _read(batch: dict, folder: str, bases: np.ndarray, bands: int, groups: int) -> dict:
+    """Rows of (shard, band) tasks: each item's bucket, its fingerprinted-item number in the
+    run, and the shuffle group of its bucket."""
+    buckets, rows = [], []
+    for task in batch["id"].tolist():
+        shard, band = divmod(task, bands)
+        first, end = int(bases[shard, 2]), int(bases[shard + 1, 2])
+        hashes = BandFile(Path(folder) / Spool.shard_name(shard) / "bands.bin", end - first)[:, band]
+        buckets.append((np.int64(band) << np.int64(32)) | hashes.astype(np.int64))
+        rows.append(np.arange(first, end, dtype=np.int64))
+    bucket = np.concatenate(buckets) if buckets else np.zeros(0, dtype=np.int64)
+    return {"bucket": bucket, "row": np.concatenate(rows) if rows else bucket, "group": bucket % groups}
+
+
+def _bucket_pairs(group: dict, groups: int) -> dict:
+    """Each bucket's members paired with its first (lowest-numbered) member, packed in one
+    integer, with the shuffle group of the pair."""
+    order = np.lexsort((group["row"], group["bucket"]))
+    bucket, row = group["bucket"][order], group["row"][order]
+    new_run = np.concatenate(([True], bucket[1:] != bucket[:-1]))
+    first = row[np.flatnonzero(new_run)][np.cumsum(new_run) - 1]
+    packed = (first[~new_run] << np.int64(32)) | row[~new_run]
+    return {"pair": packed, "group": packed % groups}
+
+
+def _verify(group: dict, folder: str, bases: np.ndarray, options: DedupOptions) -> dict:
+    """The distinct pairs of a group that pass verification, as item numbers."""
+    packed = np.unique(group["pair"])
+    items = _Items(Spool(Path(folder)), bases)
+    a = items.item(packed >> np.int64(32))
+    b = items.item(packed & np.int64(0xFFFFFFFF))
+    pairs = Deduplicator(options).verify(zip(a.tolist(), b.tolist()), items.doc, items.key)
+    return {"a": np.array([p[0] for p in pairs], dtype=np.int64),
+            "b": np.array([p[1] for p in pairs], dtype=np.int64),
+            "similarity": np.array(list(pairs.values()), dtype=np.float64)}
+
+
+class _Items:
+    """Items of a run's shards by their number in the run, read from the work folder."""
+
+    def __init__(self, spool: Spool, bases: np.ndarray):
+        self._spool, self._bases = spool, bases
+
+    @functools.lru_cache(maxsize=64)
+    def _prints(self, shard: int) -> tuple[Prints, np.ndarray]:
+        """Shard ``shard``'s fingerprints, and the item numbers of its fingerprinted items."""
+        prints = self._spool.prints(shard)
+        return prints, np.flatnonzero(prints.long)
+
+    def _shard(self, item: int, column: int) -> tuple[int, int]:
+        shard = int(np.searchsorted(self._bases[:, column], item, side="right")) - 1
+        return shard, item - int(self._bases[shard, column])
+
+    def item(self, rows: np.ndarray) -> np.ndarray:
+        """The item numbers of fingerprinted items ``rows``."""
+        out = np.empty(len(rows), dtype=np.int64)
+        for n, row in enumerate(rows.tolist()):
+            shard, local = self._shard(row, 2)
+            out[n] = self._bases[shard, 1] + self._prints(shard)[1][local]
+        return out
+
+    def doc(self, item: int) -> int:
+        shard, local = self._shard(item, 1)
+        return int(self._bases[shard, 0] + self._prints(shard)[0].item_doc[local])
+
+    def key(self, item: int) -> str:
+        shard, local = self._shard(item, 1)
+        prints = self._prints(shard)[0]
+        offset, size = prints.item_keys[local]
+        return prints.blob[int(offset):int(offset + size)].decode("utf-8")
