@@ -214,8 +214,7 @@ def _process(inputs, options: RunOptions, spool: Spool, engine, on_error, on_doc
         batch.resumed += done
         return not done
 
-    for result in engine.map(options, filter(to_do, shards())):
-        spool.save(result)
+    engine.process(options, filter(to_do, shards()), spool)
     batch.process_seconds = time.perf_counter() - start
     sizes = []
     for number in range(batch.shards):

@@ -38,19 +38,28 @@ def band_hashes(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
 def candidate_pairs(bands: Iterable[np.ndarray]) -> np.ndarray:
     """Distinct pairs ``(i, j)``, ``i < j``, of items sharing a band, from ``bands``: one
     array of every item's hash for each band, taken one at a time, so only one band need be
-    in memory.  Each bucket is paired with its first member, so a bucket of m items gives
-    m - 1 pairs, never m².  A pair is packed into one 64-bit integer while bands are
-    collected, half the memory of two."""
+    in memory.  A pair is packed into one 64-bit integer while bands are collected, half
+    the memory of two."""
     found = []
     for hashes in bands:
         order = np.argsort(hashes, kind="stable")
-        values = hashes[order]
-        new_run = np.concatenate(([True], values[1:] != values[:-1]))
-        first = order[np.flatnonzero(new_run)][np.cumsum(new_run) - 1]
-        members = ~new_run
-        low, high = np.minimum(first[members], order[members]), np.maximum(first[members], order[members])
-        found.append(np.unique((low.astype(np.int64) << 32) | high))
+        found.append(np.unique(bucket_pairs(hashes[order], order.astype(np.int64))))
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
     packed = np.unique(np.concatenate(found))
     return np.stack([packed >> 32, packed & 0xFFFFFFFF], axis=1)
+
+
+def bucket_pairs(buckets: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """Each bucket's members paired with its first, packed as ``first << 32 | member``: a
+    bucket of m members gives m - 1 pairs, never m².  ``buckets`` must be sorted, and the
+    ``members`` (int64) of each bucket in increasing order.
+
+    >>> bucket_pairs(np.array([4, 4, 4, 9]), np.array([1, 5, 7, 2])).tolist() == [1 << 32 | 5, 1 << 32 | 7]
+    True
+    """
+    if not len(buckets):
+        return np.zeros(0, dtype=np.int64)
+    new_run = np.concatenate(([True], buckets[1:] != buckets[:-1]))
+    first = members[np.flatnonzero(new_run)][np.cumsum(new_run) - 1]
+    return (first[~new_run] << np.int64(32)) | members[~new_run]

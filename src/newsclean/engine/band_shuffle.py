@@ -34,12 +34,12 @@ several machines it must be on storage every node reads (a shared file system).
 from __future__ import annotations
 
 import functools
-import logging
 from pathlib import Path
 
 import numpy as np
 
 from ..dedup import DedupOptions, Deduplicator
+from ..dedup.lsh import bucket_pairs
 from ..dedup.prints import BandFile, Prints, PrintTable
 from .spool import Spool
 
@@ -58,11 +58,8 @@ def similar_pairs(spool: Spool, table: PrintTable, options: DedupOptions,
     shards = len(bases) - 1
     if not bands or bases[-1, 2] < 2:
         return {}
-    context = DataContext.get_current()
-    context.enable_progress_bars = False
     # a sort-based shuffle: Ray's hash shuffle took over 100 s for a toy on 2 CPUs
-    context.shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
-    logging.getLogger("ray.data").setLevel(logging.ERROR)
+    DataContext.get_current().shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
     groups = max(cpus, -(-int(bases[-1, 2]) * bands // GROUP_ROWS))
     folder = str(spool.folder)
     found = (ray.data.range(shards * bands)
@@ -93,13 +90,10 @@ def _read(batch: dict, folder: str, bases: np.ndarray, bands: int, groups: int) 
 
 
 def _bucket_pairs(group: dict, groups: int) -> dict:
-    """Each bucket's members paired with its first (lowest-numbered) member, packed in one
-    integer, with the shuffle group of the pair."""
+    """Each bucket's members paired with its first (lowest-numbered) member, as
+    :func:`~newsclean.dedup.lsh.candidate_pairs` pairs them, with the shuffle group of the pair."""
     order = np.lexsort((group["row"], group["bucket"]))
-    bucket, row = group["bucket"][order], group["row"][order]
-    new_run = np.concatenate(([True], bucket[1:] != bucket[:-1]))
-    first = row[np.flatnonzero(new_run)][np.cumsum(new_run) - 1]
-    packed = (first[~new_run] << np.int64(32)) | row[~new_run]
+    packed = bucket_pairs(group["bucket"][order], group["row"][order])
     return {"pair": packed, "group": packed % groups}
 
 

@@ -58,6 +58,11 @@ class LocalEngine:
     def __exit__(self, *exc) -> None:
         pass
 
+    def process(self, options: "RunOptions", shards: Iterable[Shard], spool: "Spool") -> None:
+        """:func:`process_shard` on each shard, each result saved to ``spool`` as it comes."""
+        for result in self.map(options, shards):
+            spool.save(result)
+
     def similar_pairs(self, dedup: "Deduplicator", table: "PrintTable", spool: "Spool") -> dict:
         """The ``cluster`` stage's verified pairs, found in this process, one band at a time."""
         return dedup.similar_pairs(table)

@@ -1,31 +1,40 @@
 """The Ray engine: the same shards, on a Ray cluster (``pip install 'newsclean[ray]'``).
 
 Without an address it starts a Ray on this machine with ``workers`` CPUs; with
-one (``ray://HOST:10001`` or ``auto``) it joins that cluster.  Each shard is a
-Ray task running :func:`~newsclean.engine.shards.process_shard`, the same
-function the local engine runs; a worker process builds the stages once and
-keeps them for the shards that follow.  A bounded number of tasks is in
-flight, and results are taken in shard order, so the output is byte-identical
-to the local engine's.  The ``cluster`` stage's pair search runs on Ray Data
-(:mod:`~newsclean.engine.band_shuffle`); the clusters are built from the
-verified pairs in the driver (see ``docs/scale.md``).
+one (``ray://HOST:10001`` or ``auto``) it joins that cluster.  Both steps that
+work per shard run on Ray Data:
+
+- the per-document stages and fingerprinting: the driver reads the inputs and
+  stages each shard in the work folder; a Ray Data task runs
+  :func:`~newsclean.engine.shards.process_shard` on it, the same function the
+  local engine runs, and writes the finished shard back there itself, so
+  results never pass through the driver (a worker process builds the stages
+  once and keeps them for the shards that follow);
+- the ``cluster`` stage's pair search, a shuffle of the band hashes
+  (:mod:`~newsclean.engine.band_shuffle`), which sends the driver only
+  verified pairs.
+
+The driver then builds the clusters and writes the outputs from the work
+folder in shard order, so the output is byte-identical to the local engine's.
+On a cluster of several machines the output folder (which holds the work
+folder) must be on storage every node reads and writes.  See ``docs/scale.md``.
 """
 from __future__ import annotations
 
 import logging
 import uuid
-from collections import deque
-from typing import TYPE_CHECKING, Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
 
 from . import band_shuffle
-from .local import AHEAD, available_cpus
-from .shards import Shard, ShardResult, process_shard
+from .local import available_cpus
+from .shards import Shard, process_shard
+from .spool import Spool
 
 if TYPE_CHECKING:
     from ..dedup import Deduplicator
     from ..dedup.prints import PrintTable
     from ..job import RunOptions
-    from .spool import Spool
 
 
 class EngineError(RuntimeError):
@@ -33,7 +42,8 @@ class EngineError(RuntimeError):
 
 
 class RayEngine:
-    """Run shards as Ray tasks; see the module docstring."""
+    """Run shards and the pair search on Ray Data; see the module docstring.  Use it as a
+    context manager: Ray starts (or is joined) on entry and stops on exit."""
 
     name = "ray"
 
@@ -59,6 +69,9 @@ class RayEngine:
                     ray.init(num_cpus=self.workers, include_dashboard=False, **quiet)
             except (ConnectionError, RuntimeError, ValueError) as err:
                 raise EngineError(f"cannot start or join Ray at {self.address or 'this machine'}: {err}") from None
+        from ray.data import DataContext
+        DataContext.get_current().enable_progress_bars = False  # newsclean shows its own
+        logging.getLogger("ray.data").setLevel(logging.ERROR)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -69,21 +82,32 @@ class RayEngine:
     def cpus(self) -> int:
         return int(self._ray.cluster_resources().get("CPU", self.workers))
 
-    def map(self, options: "RunOptions", shards: Iterable[Shard]) -> Iterator[ShardResult]:
-        """:func:`process_shard` on each shard as a Ray task, results in shard order."""
-        ray = self._ray
-        task = ray.remote(process_shard)
-        options_ref, run = ray.put(options), uuid.uuid4().hex
-        slots = AHEAD * self.cpus
-        pending: deque = deque()
+    def process(self, options: "RunOptions", shards: Iterable[Shard], spool: "Spool") -> None:
+        """:func:`process_shard` on each shard, on Ray Data: the shards are staged in ``spool``,
+        and the task that processes a shard saves it there."""
+        import ray.data
+
+        numbers = []
         for shard in shards:
-            pending.append(task.remote(options_ref, shard, run))
-            if len(pending) >= slots:
-                yield ray.get(pending.popleft())
-        while pending:
-            yield ray.get(pending.popleft())
+            spool.stage(shard)
+            numbers.append(shard.number)
+        if not numbers:
+            return
+        done = ray.data.from_items([{"shard": n} for n in numbers]).map_batches(
+            _process_staged, batch_size=1, batch_format="numpy",
+            fn_kwargs=dict(folder=str(spool.folder), options=options, run=uuid.uuid4().hex))
+        for _ in done.iter_batches(batch_format="numpy"):
+            pass
 
     def similar_pairs(self, dedup: "Deduplicator", table: "PrintTable", spool: "Spool") -> dict:
         """The ``cluster`` stage's verified pairs, found by a Ray Data shuffle of the band
         hashes in the work folder (:mod:`~newsclean.engine.band_shuffle`)."""
         return band_shuffle.similar_pairs(spool, table, dedup.options, self.cpus)
+
+
+def _process_staged(batch: dict, folder: str, options: "RunOptions", run: str) -> dict:
+    """In a Ray Data task: process the staged shards of ``batch`` and save them."""
+    spool = Spool(Path(folder))
+    for number in batch["shard"].tolist():
+        spool.save(process_shard(options, spool.staged(number), run))
+    return batch

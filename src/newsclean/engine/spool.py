@@ -4,9 +4,10 @@ can resume.
 ``OUT/.newsclean-work/`` holds ``manifest.json`` (what the run is: newsclean's
 version, the options that shape the output, the inputs with their sizes and
 modification times, the shard size) and one folder a finished shard:
-``records.jsonl``, ``prints.npz``, ``keys.bin`` and ``summary.json``.  A shard
-is written into a temporary folder and renamed into place, so a shard folder
-that exists is complete.  The work folder is removed when the run's outputs
+``records.jsonl``, ``prints.npz``, ``keys.bin``, ``bands.bin`` and
+``summary.json``.  A shard is written into a temporary folder and renamed into
+place, so a shard folder that exists is complete.  An engine whose workers read
+their own shards (Ray) first stages each shard's documents as ``shard-N.input``.  The work folder is removed when the run's outputs
 are committed.
 
 >>> import tempfile, pathlib
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
 from dataclasses import asdict
 from pathlib import Path
@@ -34,7 +36,7 @@ from ..document import Document
 from ..io import InputError
 from ..io.files import forget, read_at
 from ..pipeline import RunStats, StageStats
-from .shards import ShardResult
+from .shards import Shard, ShardResult
 
 WORK = ".newsclean-work"
 
@@ -82,8 +84,24 @@ class Spool:
     def done(self, number: int) -> bool:
         return self._shard(number).is_dir()
 
+    def stage(self, shard: Shard) -> None:
+        """Write ``shard``'s documents for a worker to process (:meth:`staged`), for an engine
+        whose workers read their shards themselves."""
+        path = self._staged(shard.number)
+        with open(path.with_suffix(".partial"), "wb") as f:
+            pickle.dump(shard, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(path.with_suffix(".partial"), path)
+
+    def staged(self, number: int) -> Shard:
+        """The shard :meth:`stage` wrote."""
+        with open(self._staged(number), "rb") as f:
+            return pickle.load(f)
+
+    def _staged(self, number: int) -> Path:
+        return self.folder / f"{self.shard_name(number)}.input"
+
     def save(self, result: ShardResult) -> None:
-        """Write a finished shard, all or nothing."""
+        """Write a finished shard, all or nothing (and drop its staged documents, if any)."""
         final = self._shard(result.number)
         partial = final.with_name(final.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
@@ -100,6 +118,7 @@ class Spool:
         }
         (partial / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
         os.replace(partial, final)
+        self._staged(result.number).unlink(missing_ok=True)
 
     def summary(self, number: int) -> tuple[RunStats, list[InputError], tuple[int, int, int]]:
         """The stage counts, the failed documents and the fingerprints' sizes
