@@ -33,14 +33,13 @@ several machines it must be on storage every node reads (a shared file system).
 """
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import numpy as np
 
 from ..dedup import DedupOptions, Deduplicator
 from ..dedup.lsh import bucket_pairs
-from ..dedup.prints import BandFile, Prints, PrintTable
+from ..dedup.prints import BandFile, PrintTable
 from .spool import Spool
 
 #: Rows (one an item and band, 16 bytes) a shuffle group holds at most, on average.
@@ -100,45 +99,26 @@ def _bucket_pairs(group: dict, groups: int) -> dict:
 def _verify(group: dict, folder: str, bases: np.ndarray, options: DedupOptions) -> dict:
     """The distinct pairs of a group that pass verification, as item numbers."""
     packed = np.unique(group["pair"])
-    items = _Items(Spool(Path(folder)), bases)
-    a = items.item(packed >> np.int64(32))
-    b = items.item(packed & np.int64(0xFFFFFFFF))
-    pairs = Deduplicator(options).verify(zip(a.tolist(), b.tolist()), items.doc, items.key)
-    return {"a": np.array([p[0] for p in pairs], dtype=np.int64),
-            "b": np.array([p[1] for p in pairs], dtype=np.int64),
+    first, second = packed >> np.int64(32), packed & np.int64(0xFFFFFFFF)
+    item, doc, key = _resolve(Spool(Path(folder)), bases, np.unique(np.concatenate([first, second])))
+    pairs = Deduplicator(options).verify(zip(first.tolist(), second.tolist()), doc.__getitem__, key.__getitem__)
+    return {"a": np.array([item[a] for a, _ in pairs], dtype=np.int64),
+            "b": np.array([item[b] for _, b in pairs], dtype=np.int64),
             "similarity": np.array(list(pairs.values()), dtype=np.float64)}
 
 
-class _Items:
-    """Items of a run's shards by their number in the run, read from the work folder."""
-
-    def __init__(self, spool: Spool, bases: np.ndarray):
-        self._spool, self._bases = spool, bases
-
-    @functools.lru_cache(maxsize=64)
-    def _prints(self, shard: int) -> tuple[Prints, np.ndarray]:
-        """Shard ``shard``'s fingerprints, and the item numbers of its fingerprinted items."""
-        prints = self._spool.prints(shard)
-        return prints, np.flatnonzero(prints.long)
-
-    def _shard(self, item: int, column: int) -> tuple[int, int]:
-        shard = int(np.searchsorted(self._bases[:, column], item, side="right")) - 1
-        return shard, item - int(self._bases[shard, column])
-
-    def item(self, rows: np.ndarray) -> np.ndarray:
-        """The item numbers of fingerprinted items ``rows``."""
-        out = np.empty(len(rows), dtype=np.int64)
-        for n, row in enumerate(rows.tolist()):
-            shard, local = self._shard(row, 2)
-            out[n] = self._bases[shard, 1] + self._prints(shard)[1][local]
-        return out
-
-    def doc(self, item: int) -> int:
-        shard, local = self._shard(item, 1)
-        return int(self._bases[shard, 0] + self._prints(shard)[0].item_doc[local])
-
-    def key(self, item: int) -> str:
-        shard, local = self._shard(item, 1)
-        prints = self._prints(shard)[0]
-        offset, size = prints.item_keys[local]
-        return prints.blob[int(offset):int(offset + size)].decode("utf-8")
+def _resolve(spool: Spool, bases: np.ndarray, rows: np.ndarray) -> tuple[dict, dict, dict]:
+    """The item number, document number and key of each fingerprinted item of ``rows``
+    (sorted), read shard by shard: each shard's files are opened once."""
+    item, doc, key = {}, {}, {}
+    shards = np.searchsorted(bases[:, 2], rows, side="right") - 1
+    for shard in np.unique(shards).tolist():
+        prints = spool.prints(shard)
+        mine = rows[shards == shard]
+        local = np.flatnonzero(prints.long)[mine - bases[shard, 2]]
+        for row, i in zip(mine.tolist(), local.tolist()):
+            offset, size = prints.item_keys[i]
+            item[row] = int(bases[shard, 1]) + i
+            doc[row] = int(bases[shard, 0] + prints.item_doc[i])
+            key[row] = prints.blob[int(offset):int(offset + size)].decode("utf-8")
+    return item, doc, key
