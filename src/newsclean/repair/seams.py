@@ -48,7 +48,7 @@ _WEAK_RIGHT = regex.compile(r"[\p{Han}\p{N}“「《]")
 #: word cut by the break (``在Face`` / ``book贴出``), joined without a space.
 _LATIN_END = regex.compile(r"\p{Han}[^\p{Han}]{0,20}[A-Za-z]$")
 _LATIN_START = regex.compile(r"[A-Za-z]")
-PAIRS = {"“": "”", "「": "」", "『": "』", "（": "）", "(": ")", "《": "》", "【": "】"}
+PAIRS = {"“": "”", "「": "」", "『": "』", "（": "）", "(": ")", "《": "》", "【": "】", "[": "]"}
 CLOSERS = {v: k for k, v in PAIRS.items()}
 MARKUP = "*#_|~ "
 CHINESE_NUMERALS = {c: i for i, c in enumerate("零一二三四五六七八九十", start=0)}
