@@ -1,6 +1,6 @@
 """Engines: throughput against workers, Ray's overhead, and peak memory against input size.
 
-    python benchmarks/engines.py [--documents 5000] [--sizes-mb 100,1000] [--runs 2]
+    python benchmarks/engines.py [--documents 5000] [--sizes-mb 100,1000] [--runs 2] [--memory-engines local,ray]
 
 (``--documents 0`` or ``--sizes-mb ''`` skips a part.)
 
@@ -9,8 +9,9 @@
    in one run, best of --runs: wall time, documents a second, and the speed-ups against one
    worker (target: two workers at least 1.4 times as fast).
 2. Peak memory against input size: JSONL inputs of distinct articles (random slices of the corpus
-   text) of each size, cleaned with --workers 2.  /proc is sampled every 0.2 s for the resident
-   memory of the main process and of all its processes together.
+   text) of each size, cleaned with --workers 2 by each of --memory-engines.  /proc is sampled every
+   0.2 s for the resident memory of the main process and of all its processes together (with Ray,
+   its daemons and workers too).
 """
 from __future__ import annotations
 
@@ -109,17 +110,19 @@ def peak_memory(source: Path, out: Path, options: list[str]) -> tuple[float, int
     return time.perf_counter() - start, peaks[0], peaks[1]
 
 
-def memory(sizes: list[int]) -> None:
+def memory(sizes: list[int], engines: list[str]) -> None:
     print("2. peak memory against input size (--workers 2):")
-    print(f"   {'input MB':>9}{'documents':>11}{'seconds':>9}{'MB/s':>7}{'main RSS MB':>13}{'all RSS MB':>12}")
+    print(f"   {'engine':>7}{'input MB':>9}{'documents':>11}{'seconds':>9}{'MB/s':>7}{'main RSS MB':>13}"
+          f"{'all RSS MB':>12}")
     for size in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             source = Path(tmp) / "articles.jsonl"
             count = articles_file(source, size)
-            seconds, main, total = peak_memory(source, Path(tmp) / "out", ["--workers", "2"])
             mb = source.stat().st_size / 1e6
-            print(f"   {mb:>9,.0f}{count:>11,}{seconds:>9,.0f}{mb / seconds:>7.2f}{main / 1024:>13,.0f}"
-                  f"{total / 1024:>12,.0f}")
+            for engine in engines:
+                seconds, main, total = peak_memory(source, Path(tmp) / "out", ["--workers", "2", "--engine", engine])
+                print(f"   {engine:>7}{mb:>9,.0f}{count:>11,}{seconds:>9,.0f}{mb / seconds:>7.2f}"
+                      f"{main / 1024:>13,.0f}{total / 1024:>12,.0f}")
 
 
 def main() -> None:
@@ -127,12 +130,13 @@ def main() -> None:
     parser.add_argument("--documents", type=int, default=5000)
     parser.add_argument("--sizes-mb", default="100,1000")
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--memory-engines", default="local", help="engines whose memory is measured: local,ray")
     args = parser.parse_args()
     print(f"CPUs available: {len(os.sched_getaffinity(0))}")
     if args.documents:
         throughput(args.documents, args.runs)
     if args.sizes_mb:
-        memory([int(s) for s in args.sizes_mb.split(",")])
+        memory([int(s) for s in args.sizes_mb.split(",")], args.memory_engines.split(","))
 
 
 if __name__ == "__main__":
