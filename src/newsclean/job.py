@@ -227,7 +227,7 @@ def _process(inputs, options: RunOptions, spool: Spool, engine, on_error, on_doc
     if options.strict and len(batch.errors):
         spool.remove()
         raise StrictError(str(batch.errors[0]))
-    batch.table = PrintTable.gather(sizes, spool.prints)
+    batch.table = engine.table(spool, sizes, whole=bool(options.index))
     batch.stats.stage("read").documents = batch.documents
     return batch
 

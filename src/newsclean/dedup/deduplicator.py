@@ -120,8 +120,8 @@ class Deduplicator:
         start = time.perf_counter()
         view = _View(table)
         pairs = (find_pairs or self.similar_pairs)(table)
-        pairs.update(self._equal_short_keys(table))
         archived = self._match_archive(archive, view, pairs) if archive else 0
+        table.prefetch(item for pair in pairs for item in pair if item < table.items)
         paragraph_groups = self._groups(pairs)
         doc_clusters, copies = self._document_clusters(view, paragraph_groups, document)
         par_clusters = self._paragraph_clusters(view, paragraph_groups, doc_clusters, document)
@@ -158,13 +158,16 @@ class Deduplicator:
     # -- pairs --------------------------------------------------------------------------
 
     def similar_pairs(self, table: PrintTable) -> dict[tuple[int, int], float]:
-        """Pairs of fingerprinted items (``(a, b)``, ``a < b``) in different documents whose
-        Jaccard passes the threshold: LSH candidates, read one band at a time, verified."""
-        if len(table.long) < 2:
-            return {}
-        found = candidate_pairs(table.band(b) for b in range(table.band_count))
-        items = table.long[found].tolist() if len(found) else []
-        return self.verify(items, lambda i: table.item_doc[i], table.item_key)
+        """Pairs of items (``(a, b)``, ``a < b``, in order) in different documents whose Jaccard
+        passes the threshold: LSH candidates, read one band at a time, verified; and items too
+        short to fingerprint whose keys are equal."""
+        pairs = {}
+        if len(table.long) > 1:
+            found = candidate_pairs(table.band(b) for b in range(table.band_count))
+            items = table.long[found].tolist() if len(found) else []
+            pairs = self.verify(items, table.doc_of, table.item_key)
+        pairs.update(self._equal_short_keys(table))
+        return dict(sorted(pairs.items()))
 
     def verify(self, candidates: Iterable[tuple[int, int]], doc_of: Callable[[int], int],
                key_of: Callable[[int], str]) -> dict[tuple[int, int], float]:
@@ -180,7 +183,7 @@ class Deduplicator:
 
     @staticmethod
     def _equal_short_keys(table: PrintTable) -> dict[tuple[int, int], float]:
-        """Items too short to fingerprint, paired when their keys are equal."""
+        """Items too short to fingerprint, each paired with the first item of its key."""
         pairs = {}
         short = np.ones(table.items, dtype=bool)
         short[table.long] = False
@@ -320,18 +323,18 @@ class _View:
         return doc >= self.table.documents
 
     def id(self, doc: int) -> str:
-        return self._docs[doc - self.table.documents].id if self.archived(doc) else self.table.ids[doc]
+        return self._docs[doc - self.table.documents].id if self.archived(doc) else self.table.id(doc)
 
     def doc_key(self, doc: int) -> str:
         return self._docs[doc - self.table.documents].key if self.archived(doc) else self.table.doc_key(doc)
 
     def doc_of(self, item: int) -> int:
         n = item - self.table.items
-        return self._items[n][0] if n >= 0 else int(self.table.item_doc[item])
+        return self._items[n][0] if n >= 0 else self.table.doc_of(item)
 
     def paragraph_of(self, item: int) -> int:
         n = item - self.table.items
-        return self._items[n][1] if n >= 0 else int(self.table.item_paragraph[item])
+        return self._items[n][1] if n >= 0 else self.table.paragraph_of(item)
 
     def item_key(self, item: int) -> str:
         n = item - self.table.items
@@ -353,6 +356,6 @@ class _View:
             member.archived = {"source": entry.source, "first_seen": entry.first_seen}
             return member
         text = document(doc).text
-        return Member(self.table.ids[doc], text if index is None else text.split("\n")[index], index)
+        return Member(self.table.id(doc), text if index is None else text.split("\n")[index], index)
 
 

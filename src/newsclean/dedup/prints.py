@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -135,6 +135,16 @@ class KeyFile:
         return read_at(self._path, span.start, span.stop - span.start)
 
 
+def shard_bases(sizes: Sequence[tuple[int, int, int]]) -> np.ndarray:
+    """Row ``n``: the numbers, in the run, of shard ``n``'s first document, item and
+    fingerprinted item, from the shards' :attr:`Prints.sizes`; the last row holds the totals.
+
+    >>> shard_bases([(2, 5, 4), (1, 1, 0)]).tolist()
+    [[0, 0, 0], [2, 5, 4], [3, 6, 4]]
+    """
+    return np.cumsum([(0, 0, 0)] + [tuple(s) for s in sizes], axis=0, dtype=np.int64).reshape(-1, 3)
+
+
 class BandFile:
     """A shard's band hashes on disk, indexed like the (items, bands) array they were:
     ``bands[:, b]`` is one band (one ``pread``), ``np.asarray(bands)`` all of them."""
@@ -172,8 +182,7 @@ class PrintTable:
         return table
 
     def _gather(self, sizes: Sequence[tuple[int, int, int]], load: Callable[[int], Prints]) -> None:
-        #: Row ``n``: the numbers of shard ``n``'s first document, item and fingerprinted item.
-        self.shard_bases = np.cumsum([(0, 0, 0)] + [tuple(s) for s in sizes], axis=0, dtype=np.int64)
+        self.shard_bases = shard_bases(sizes)
         docs, items, long = self.shard_bases.T
         self.ids, self.sources, self._blobs = [], [], []
         self._blob_base = np.zeros(len(sizes) + 1, dtype=np.int64)
@@ -221,6 +230,19 @@ class PrintTable:
             if shard.shape[0]:
                 yield first, np.asarray(shard)
             first += shard.shape[0]
+
+    def id(self, doc: int) -> str:
+        return self.ids[doc]
+
+    def doc_of(self, item: int) -> int:
+        return int(self.item_doc[item])
+
+    def paragraph_of(self, item: int) -> int:
+        return int(self.item_paragraph[item])
+
+    def prefetch(self, items: Iterable[int]) -> None:
+        """Nothing to do: every item is in memory (see
+        :class:`~newsclean.engine.shard_table.ShardTable`, which reads them)."""
 
     def item_key(self, item: int) -> str:
         return self._read(*self.item_keys[item])

@@ -26,11 +26,11 @@ from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, Iterable, Iterator
 
+from ..dedup.prints import PrintTable
 from .shards import Shard, ShardResult, process_shard
 
 if TYPE_CHECKING:
     from ..dedup import Deduplicator
-    from ..dedup.prints import PrintTable
     from ..job import RunOptions
     from .spool import Spool
 
@@ -62,6 +62,12 @@ class LocalEngine:
         """:func:`process_shard` on each shard, each result saved to ``spool`` as it comes."""
         for result in self.map(options, shards):
             spool.save(result)
+
+    def table(self, spool: "Spool", sizes: list, whole: bool) -> "PrintTable":
+        """The fingerprints of the shards in ``spool`` (their :attr:`Prints.sizes` are
+        ``sizes``) for the driver to cluster: every paragraph's, in memory, as the pair search
+        here needs them."""
+        return PrintTable.gather(sizes, spool.prints)
 
     def similar_pairs(self, dedup: "Deduplicator", table: "PrintTable", spool: "Spool") -> dict:
         """The ``cluster`` stage's verified pairs, found in this process, one band at a time."""

@@ -26,14 +26,15 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
+from ..dedup.prints import PrintTable, shard_bases
 from . import band_shuffle
 from .local import available_cpus
+from .shard_table import ShardTable
 from .shards import Shard, process_shard
 from .spool import Spool
 
 if TYPE_CHECKING:
     from ..dedup import Deduplicator
-    from ..dedup.prints import PrintTable
     from ..job import RunOptions
 
 
@@ -99,10 +100,17 @@ class RayEngine:
         for _ in done.iter_batches(batch_format="numpy"):
             pass
 
+    def table(self, spool: Spool, sizes: list, whole: bool) -> "PrintTable | ShardTable":
+        """The fingerprints of the shards in ``spool`` (their sizes are ``sizes``) for the
+        driver to cluster: a :class:`ShardTable`, which reads only the paragraphs of the pairs
+        the shuffle found, unless ``whole`` asks for every paragraph in memory (an archive
+        run matches and stores them all)."""
+        return PrintTable.gather(sizes, spool.prints) if whole else ShardTable(spool, shard_bases(sizes))
+
     def similar_pairs(self, dedup: "Deduplicator", table: "PrintTable", spool: "Spool") -> dict:
         """The ``cluster`` stage's verified pairs, found by a Ray Data shuffle of the band
         hashes in the work folder (:mod:`~newsclean.engine.band_shuffle`)."""
-        return band_shuffle.similar_pairs(spool, table, dedup.options, self.cpus)
+        return band_shuffle.similar_pairs(spool, table.shard_bases, dedup.options, self.cpus)
 
 
 def _process_staged(batch: dict, folder: str, options: "RunOptions", run: str) -> dict:

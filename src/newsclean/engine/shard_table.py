@@ -1,0 +1,87 @@
+"""The fingerprints of a run's shards, read from the work folder only where they are needed.
+
+A :class:`~newsclean.dedup.prints.PrintTable` holds every paragraph's offsets
+and document number in memory, about 40 bytes a paragraph.  When the verified
+pairs were found elsewhere (the Ray engine's band shuffle), building the
+clusters touches only the paragraphs of those pairs and their documents.  A
+``ShardTable`` holds nothing a paragraph: it reads the paragraphs it is asked
+to :meth:`~ShardTable.prefetch`, each shard's files once, and keeps them, so
+its memory grows with the duplicates, not with the corpus.
+
+>>> import tempfile, pathlib
+>>> from newsclean.document import Document
+>>> from newsclean.engine.shards import Shard, process_shard
+>>> from newsclean.job import RunOptions
+>>> spool = Spool.open(pathlib.Path(tempfile.mkdtemp()), {}, resume=False)
+>>> for n, text in enumerate(["临颍县\\n近年来，临颍县始终坚持围绕发展抓党建。", "舞阳县强力实施基层党建助力脱贫攻坚工程。"]):
+...     spool.save(process_shard(RunOptions(), Shard(n, [Document(f"d{n}", text)])))
+>>> table = ShardTable(spool, shard_bases([spool.summary(n)[2] for n in range(2)]))
+>>> table.documents, table.items, table.doc_of(1), table.id(1), table.item_key(1)
+(2, 2, 1, 'd1', '舞阳县强力实施基层党建助力脱贫攻坚工程')
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+
+from ..dedup.prints import shard_bases  # noqa: F401  (for the example)
+from .spool import Spool
+
+
+class ShardTable:
+    """Items and documents of the shards in ``spool``, numbered by ``bases``
+    (:func:`~newsclean.dedup.prints.shard_bases`), read on demand and kept."""
+
+    def __init__(self, spool: Spool, bases: np.ndarray):
+        self.shard_bases = bases
+        self._spool = spool
+        self._items: dict[int, tuple[int, int, str]] = {}
+        self._docs: dict[int, tuple[str, str]] = {}
+
+    @property
+    def documents(self) -> int:
+        return int(self.shard_bases[-1, 0])
+
+    @property
+    def items(self) -> int:
+        return int(self.shard_bases[-1, 1])
+
+    def prefetch(self, items: Iterable[int]) -> None:
+        """Read ``items`` and their documents, shard by shard, each shard's files once."""
+        wanted = np.unique(np.fromiter(items, dtype=np.int64))
+        wanted = wanted[[int(i) not in self._items for i in wanted]] if len(wanted) else wanted
+        shards = np.searchsorted(self.shard_bases[:, 1], wanted, side="right") - 1
+        for shard in np.unique(shards).tolist():
+            first_doc, first_item = (int(x) for x in self.shard_bases[shard, :2])
+            prints = self._spool.prints(shard)
+            for item in wanted[shards == shard].tolist():
+                local = item - first_item
+                d = int(prints.item_doc[local])
+                offset, size = prints.item_keys[local]
+                self._items[item] = (first_doc + d, int(prints.item_paragraph[local]),
+                                     prints.blob[int(offset):int(offset + size)].decode("utf-8"))
+                if first_doc + d not in self._docs:
+                    offset, size = prints.doc_keys[d]
+                    self._docs[first_doc + d] = (prints.ids[d],
+                                                 prints.blob[int(offset):int(offset + size)].decode("utf-8"))
+
+    def _item(self, item: int) -> tuple[int, int, str]:
+        if item not in self._items:
+            self.prefetch([item])
+        return self._items[item]
+
+    def doc_of(self, item: int) -> int:
+        return self._item(item)[0]
+
+    def paragraph_of(self, item: int) -> int:
+        return self._item(item)[1]
+
+    def item_key(self, item: int) -> str:
+        return self._item(item)[2]
+
+    def id(self, doc: int) -> str:
+        return self._docs[doc][0]
+
+    def doc_key(self, doc: int) -> str:
+        return self._docs[doc][1]
