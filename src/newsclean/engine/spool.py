@@ -21,6 +21,7 @@ are committed.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import pickle
@@ -39,6 +40,8 @@ from ..pipeline import RunStats, StageStats
 from .shards import Shard, ShardResult
 
 WORK = ".newsclean-work"
+#: Shards whose record offsets (8 bytes a document) are kept for reading single documents.
+OFFSETS_KEPT = 64
 
 
 class ResumeError(RuntimeError):
@@ -50,7 +53,8 @@ class Spool:
 
     def __init__(self, folder: Path):
         self.folder = folder
-        self._offsets: dict[int, np.ndarray] = {}
+        # where each record starts, for the shards whose documents were asked for lately
+        self._offsets = functools.lru_cache(maxsize=OFFSETS_KEPT)(self._read_offsets)
 
     @classmethod
     def open(cls, out: Path | str, manifest: dict, resume: bool) -> "Spool":
@@ -128,11 +132,14 @@ class Spool:
         stats.stages = {name: StageStats(**s) for name, s in data["stats"]["stages"].items()}
         stats.rules.update(data["stats"]["rules"])
         stats.flags.update(data["stats"]["flags"])
-        self._offsets[number] = np.array(data["offsets"], dtype=np.int64)
         return stats, [InputError(source, message) for source, message in data["errors"]], tuple(data["sizes"])
 
     def prints(self, number: int) -> Prints:
         return Prints.load(self._shard(number))
+
+    def _read_offsets(self, number: int) -> np.ndarray:
+        data = json.loads((self._shard(number) / "summary.json").read_text(encoding="utf-8"))
+        return np.array(data["offsets"], dtype=np.int64)
 
     def records(self, number: int) -> Iterator[dict]:
         """The shard's ``corpus.jsonl`` records, in order."""
@@ -142,9 +149,7 @@ class Spool:
 
     def document(self, number: int, index: int) -> Document:
         """Document ``index`` of shard ``number``, read from disk (its id, text and source)."""
-        if number not in self._offsets:
-            self.summary(number)
-        offsets = self._offsets[number]
+        offsets = self._offsets(number)
         start, end = int(offsets[index]), int(offsets[index + 1])
         record = json.loads(read_at(self._shard(number) / "records.jsonl", start, end - start))
         return Document(record["id"], record["text"], record["source"])
