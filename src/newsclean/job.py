@@ -103,11 +103,13 @@ def run_job(inputs: Sequence[str], out: Path | str, options: RunOptions, *,
         written = characters = 0
         with OutputDir(out) as staged:
             with staged.open("corpus.jsonl") as f:
-                for number, record in batch.records():
-                    record["duplicate_of"] = copies.get(number)
-                    if options.drop_duplicates and record["duplicate_of"]:
-                        continue
-                    f.write(json.dumps(record, ensure_ascii=False) + "\n")
+                for number, line, record in batch.records():
+                    if number in copies:  # else the spooled line is already the record to write
+                        if options.drop_duplicates:
+                            continue
+                        record["duplicate_of"] = copies[number]
+                        line = json.dumps(record, ensure_ascii=False) + "\n"
+                    f.write(line)
                     report.add(record)
                     written += 1
                     characters += len(record["text"])
@@ -171,12 +173,13 @@ class _Batch:
         shard = int(np.searchsorted(bases, number, side="right")) - 1
         return self.spool.document(shard, number - int(bases[shard]))
 
-    def records(self) -> Iterator[tuple[int, dict]]:
-        """Every processed document's record with its number, in input order."""
+    def records(self) -> Iterator[tuple[int, str, dict]]:
+        """Every processed document's number, ``corpus.jsonl`` line (``duplicate_of`` unset) and
+        record, in input order."""
         number = 0
         for shard in range(self.shards):
-            for record in self.spool.records(shard):
-                yield number, record
+            for line, record in self.spool.records(shard):
+                yield number, line, record
                 number += 1
 
 

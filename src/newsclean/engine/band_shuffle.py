@@ -42,11 +42,11 @@ import numpy as np
 
 from ..dedup import DedupOptions, Deduplicator
 from ..dedup.lsh import bucket_pairs
-from ..dedup.prints import shard_bases
+from ..dedup.prints import shard_bases  # noqa: F401  (for the example)
 from .shard_table import ShardTable
 from .spool import Spool
 
-#: Rows (one an item and band, 16 bytes) a shuffle group holds at most, on average.
+#: Rows (one an item and band, 24 bytes) a shuffle group holds, on average, at most.
 GROUP_ROWS = 1 << 22
 
 

@@ -16,7 +16,7 @@ are committed.
 >>> out = pathlib.Path(tempfile.mkdtemp())
 >>> spool = Spool.open(out, {"run": 1}, resume=False)
 >>> spool.save(process_shard(RunOptions(), Shard(0, [Document("a", "临颍县")])))
->>> spool.done(0), [r["id"] for r in spool.records(0)], spool.document(0, 0).text
+>>> spool.done(0), [r["id"] for _, r in spool.records(0)], spool.document(0, 0).text
 (True, ['a'], '临颍县')
 """
 from __future__ import annotations
@@ -141,11 +141,12 @@ class Spool:
         data = json.loads((self._shard(number) / "summary.json").read_text(encoding="utf-8"))
         return np.array(data["offsets"], dtype=np.int64)
 
-    def records(self, number: int) -> Iterator[dict]:
-        """The shard's ``corpus.jsonl`` records, in order."""
+    def records(self, number: int) -> Iterator[tuple[str, dict]]:
+        """The shard's ``corpus.jsonl`` lines (``duplicate_of`` unset), each with its record,
+        in order."""
         with open(self._shard(number) / "records.jsonl", encoding="utf-8") as f:
             for line in f:
-                yield json.loads(line)
+                yield line, json.loads(line)
 
     def document(self, number: int, index: int) -> Document:
         """Document ``index`` of shard ``number``, read from disk (its id, text and source)."""
