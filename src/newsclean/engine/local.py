@@ -83,7 +83,7 @@ class LocalEngine:
                 yield process_shard(options, shard, run)
             return
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["newsclean.engine.preload"])  # workers start with newsclean loaded
+        context.set_forkserver_preload(["newsclean.engine.shards"])  # workers start with it imported
         with ProcessPoolExecutor(self.workers, mp_context=context, initializer=_follow,
                                  initargs=(os.getpid(),)) as pool:
             pending: deque = deque()

@@ -31,12 +31,6 @@ def _words() -> dict[str, int]:
     return {word: int(count) for word, count in _ENTRY.findall(text)}
 
 
-def load() -> None:
-    """Read the word list now (about a second), not at the first lookup: a process that forks
-    workers loads it once, and they start with it."""
-    _words()
-
-
 def word_count(word: str) -> int:
     """How often ``word`` (Simplified) occurs in the dictionary's corpus."""
     return _words().get(word, 0)
