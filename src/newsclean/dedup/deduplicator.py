@@ -116,7 +116,9 @@ class Deduplicator:
         and the id each copy is a duplicate of, by document number.  ``document(d)`` gives
         the text of document ``d`` for the clusters' members; ``find_pairs(table)`` finds
         the :meth:`similar_pairs` of ``table`` (by default, here; an engine may find them
-        elsewhere)."""
+        elsewhere).  ``table`` may also be a table that reads items on demand
+        (:class:`~newsclean.engine.shard_table.ShardTable`, without an archive): only the
+        items of the pairs are asked for."""
         start = time.perf_counter()
         view = _View(table)
         pairs = (find_pairs or self.similar_pairs)(table)

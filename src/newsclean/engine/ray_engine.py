@@ -83,7 +83,7 @@ class RayEngine:
     def cpus(self) -> int:
         return int(self._ray.cluster_resources().get("CPU", self.workers))
 
-    def process(self, options: "RunOptions", shards: Iterable[Shard], spool: "Spool") -> None:
+    def process(self, options: "RunOptions", shards: Iterable[Shard], spool: Spool) -> None:
         """:func:`process_shard` on each shard, on Ray Data: the shards are staged in ``spool``,
         and the task that processes a shard saves it there."""
         import ray.data
@@ -107,7 +107,7 @@ class RayEngine:
         run matches and stores them all)."""
         return PrintTable.gather(sizes, spool.prints) if whole else ShardTable(spool, shard_bases(sizes))
 
-    def similar_pairs(self, dedup: "Deduplicator", table: "PrintTable", spool: "Spool") -> dict:
+    def similar_pairs(self, dedup: "Deduplicator", table: "PrintTable | ShardTable", spool: Spool) -> dict:
         """The ``cluster`` stage's verified pairs, found by a Ray Data shuffle of the band
         hashes in the work folder (:mod:`~newsclean.engine.band_shuffle`)."""
         return band_shuffle.similar_pairs(spool, table.shard_bases, dedup.options, self.cpus)

@@ -7,8 +7,9 @@ modification times, the shard size) and one folder a finished shard:
 ``records.jsonl``, ``prints.npz``, ``keys.bin``, ``bands.bin`` and
 ``summary.json``.  A shard is written into a temporary folder and renamed into
 place, so a shard folder that exists is complete.  An engine whose workers read
-their own shards (Ray) first stages each shard's documents as ``shard-N.input``.  The work folder is removed when the run's outputs
-are committed.
+their own shards (Ray) first stages each shard's documents as
+``shard-N.input``.  The work folder is removed when the run's outputs are
+committed.
 
 >>> import tempfile, pathlib
 >>> from newsclean.job import RunOptions
