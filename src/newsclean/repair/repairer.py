@@ -24,7 +24,7 @@ from ..normalize.convert import to_simplified
 from .lexicon import word_count
 from .render import Placed, render
 from .rules import RepairRules
-from .seams import OPENING_WORD, Seam, SeamJudge, early_closer
+from .seams import OPENING_WORD, Seam, SeamJudge, early_closer, echoed_copy
 
 STAGE = "repair"
 ORPHAN_MODES = ("keep", "flag", "drop")
@@ -89,6 +89,7 @@ class Repair:
             for b in paragraphs[index].blocks:
                 removed[b] = "repeated_block"
         paragraphs = [p for p in paragraphs if p.blocks[0] not in removed]
+        _drop_echoed_copies(paragraphs, texts, doc.text)
         fragments = self._fragments(paragraphs, texts, heading)
         if self.orphans == "drop":
             for index, _ in fragments:
@@ -288,6 +289,17 @@ class Repair:
                     and not (heading[paragraph.blocks[-1]] and len(paragraph.blocks) == 1):
                 found.append((index, "truncated_end"))
         return found
+
+
+def _drop_echoed_copies(paragraphs: list[Paragraph], texts: list[str], text: str) -> None:
+    """Turn each page break that joined a Latin word with its cut letter doubled into one that
+    drops the copy, where the document spells the word without it (:func:`echoed_copy`).  A
+    hard wrap cuts lines without repeating anything."""
+    for paragraph in paragraphs:
+        for k, seam in enumerate(paragraph.seams):
+            if seam.rule == "page_break" and not seam.drop:
+                echo = echoed_copy(texts[paragraph.blocks[k]], texts[paragraph.blocks[k + 1]], text)
+                paragraph.seams[k] = echo or seam
 
 
 def _decisive(seam: Seam, first: str, neighbour_fits: bool) -> bool:

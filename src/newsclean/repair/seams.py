@@ -37,6 +37,9 @@ REDUPLICATION_RIVAL = 4
 SENTENCE_TAIL = 8
 #: A particle that opens a word at least this common opens a sentence too (``过去``, ``的确``).
 OPENING_WORD = 100
+#: A Latin word must be this long for the document's own spelling of it to decide a doubled
+#: letter at a seam (``www`` cut as ``w`` / ``ww`` is no repeat).
+ECHO_WORD = 3
 
 _HAN = regex.compile(r"\p{Han}")
 _CLAUSE_MARK = regex.compile(r"[，、,；;。！？]|[：:]$")
@@ -48,6 +51,9 @@ _WEAK_RIGHT = regex.compile(r"[\p{Han}\p{N}“「《]")
 #: word cut by the break (``在Face`` / ``book贴出``), joined without a space.
 _LATIN_END = regex.compile(r"\p{Han}[^\p{Han}]{0,20}[A-Za-z]$")
 _LATIN_START = regex.compile(r"[A-Za-z]")
+_LATIN_LETTER = regex.compile(r"[A-Za-z]")
+_LATIN_TAIL = regex.compile(r"[A-Za-z]+$")
+_LATIN_HEAD = regex.compile(r"[A-Za-z]+")
 PAIRS = {"“": "”", "「": "」", "『": "』", "（": "）", "(": ")", "《": "》", "【": "】", "[": "]"}
 CLOSERS = {v: k for k, v in PAIRS.items()}
 MARKUP = "*#_|~ "
@@ -181,6 +187,32 @@ class SeamJudge:
         if not _WEAK_LEFT.match(left[-1]) or not _WEAK_RIGHT.match(right[0]):
             return None
         return Seam("page_break", 0, "sentence left open", "open")
+
+
+def echoed_copy(left: str, right: str, text: str) -> Seam | None:
+    """A Latin word cut by the break with its cut letter printed on both sides (``天劫O`` /
+    ``Online》``, ``Gran`` / ``nt都``): no dictionary of Latin words says which reading is
+    right, but the document itself may.  The copy goes when ``text`` spells the word
+    elsewhere without the doubled letter and nowhere with it.
+
+    >>> echoed_copy("即取不到Gran", "nt都可以读", "最后取不到Grant啦。").evidence
+    'repeated n: the document spells Grant elsewhere'
+    >>> echoed_copy("比赛在Ten", "nis场举行", "Tennis与Tenis") is None  # both spelled: keep
+    True
+    """
+    if not left or not right or left[-1] != right[0] or not _LATIN_LETTER.match(right[0]):
+        return None
+    head, tail = _LATIN_TAIL.search(left).group(), _LATIN_HEAD.match(right).group()
+    once, twice = head + tail[1:], head + tail
+    if len(once) >= ECHO_WORD and _spelled(once, text) and not _spelled(twice, text):
+        return Seam("page_break_repeated_char", 1, f"repeated {right[0]}: the document spells {once} elsewhere",
+                    "repeated")
+    return None
+
+
+def _spelled(word: str, text: str) -> bool:
+    """``word`` appears in ``text`` as a whole Latin word."""
+    return regex.search(rf"(?<![A-Za-z]){regex.escape(word)}(?![A-Za-z])", text) is not None
 
 
 def _tail_word(left: str) -> str | None:
