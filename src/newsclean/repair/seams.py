@@ -46,7 +46,7 @@ _CLAUSE_MARK = regex.compile(r"[，、,；;。！？]|[：:]$")
 _SENTENCE_MARK = regex.compile(r"[，。！？；]")
 _OPEN_END = regex.compile(r"[\p{Han}\d，、,“「『《（(][”」』]?$")
 _WEAK_LEFT = regex.compile(r"[\p{Han}\p{N}，、]")
-_WEAK_RIGHT = regex.compile(r"[\p{Han}\p{N}“「《]")
+_WEAK_RIGHT = regex.compile(r"[\p{Han}\p{N}“「《A-Za-z]")
 #: A block of Chinese text ending in a Latin letter, and one going on with a letter: a Latin
 #: word cut by the break (``在Face`` / ``book贴出``), joined without a space.
 _LATIN_END = regex.compile(r"\p{Han}[^\p{Han}]{0,20}[A-Za-z]$")
