@@ -218,7 +218,7 @@ class Repair:
                 first = texts[paragraphs[s].blocks[0]]
                 previous = paragraphs[s - 1].blocks[-1]
                 seam = self.judge.strong(end, first)
-                if not seam or not _decisive(seam, first, neighbour_fits) or heading[paragraphs[s].blocks[0]] \
+                if not seam or not _decisive(seam, end, first, neighbour_fits) or heading[paragraphs[s].blocks[0]] \
                         or not self._stranded(texts[previous], first, heading[previous]):
                     continue
                 stop, resume = self._run_end(paragraphs, texts, s, heading)
@@ -302,21 +302,30 @@ def _drop_echoed_copies(paragraphs: list[Paragraph], texts: list[str], text: str
                 paragraph.seams[k] = echo or seam
 
 
-def _decisive(seam: Seam, first: str, neighbour_fits: bool) -> bool:
-    """Evidence strong enough to move the block ``first`` across the document, past a
-    neighbour that may itself continue the sentence (``neighbour_fits``): only a block that
-    cannot open a sentence, or closes in its first words a quote the paragraph left open
-    (``党建”特色服务``), alone or behind a repeated character.  A common word across the seam
-    (or one of three or four characters) will do where no neighbour fits, or where ``first``
-    does not open with a word of its own (``对`` / ``抗英国。`` but not ``对`` / ``此外，``).
+def _decisive(seam: Seam, end: str, first: str, neighbour_fits: bool) -> bool:
+    """Evidence strong enough to move the block ``first`` across the document to the block
+    ``end``, past a neighbour that may itself continue the sentence (``neighbour_fits``): only
+    a block that cannot open a sentence, or closes in its first words a quote the paragraph
+    left open (``党建”特色服务``), alone or behind a repeated character.  A common word across
+    the seam (or one of three or four characters) will do where no neighbour fits, or where
+    ``first`` does not open with a word of its own (``对`` / ``抗英国。`` but not ``对`` /
+    ``此外，``) and the word does not take its one character from a word ``end`` already ends
+    with (``充实`` / ``在非公企业…`` reads ``实在`` across the seam, but ``充实`` is whole).
     Never a repeated character alone, an enumeration or a Latin letter, which recur by chance."""
     basis = seam.support if seam.basis == "repeated" else seam.basis
     if basis == "quote":
         return early_closer(first[seam.drop:], QUOTE_REACH) is not None
     if basis == "word":
         common = word_count(seam.word) >= COMMON_WORD or len(seam.word) >= 3
-        return common and not (neighbour_fits and word_count(to_simplified(first[:2])) >= OPENING_WORD)
+        return common and not (neighbour_fits and (word_count(to_simplified(first[:2])) >= OPENING_WORD
+                                                   or _borrows_last_character(seam.word, end)))
     return basis == "continuation"
+
+
+def _borrows_last_character(word: str, end: str) -> bool:
+    """``word`` runs across the seam from the last character of ``end`` alone, and ``end``
+    already ends with a common word of two characters (``充实`` in ``…充实`` / ``在…``)."""
+    return to_simplified(end[-1:]) == word[:1] and word_count(to_simplified(end[-2:])) >= OPENING_WORD
 
 
 def _paragraph_text(paragraph: Paragraph, blocks: list[Block]) -> str:
