@@ -65,8 +65,8 @@ class LocalEngine:
 
     def table(self, spool: "Spool", sizes: list, whole: bool) -> "PrintTable":
         """The fingerprints of the shards in ``spool`` (their :attr:`Prints.sizes` are
-        ``sizes``) for the driver to cluster: every paragraph's, in memory, as the pair search
-        here needs them."""
+        ``sizes``) for the driver to cluster: every paragraph's, in memory, whatever ``whole``
+        says, as the pair search here needs them."""
         return PrintTable.gather(sizes, spool.prints)
 
     def similar_pairs(self, dedup: "Deduplicator", table: "PrintTable", spool: "Spool") -> dict:
