@@ -11,7 +11,7 @@
 2. Peak memory against input size: JSONL inputs of distinct articles (random slices of the corpus
    text) of each size, cleaned with --workers 2 by each of --memory-engines.  /proc is sampled every
    0.2 s for the resident memory of the main process and of all its processes together (with Ray,
-   its daemons and workers too).
+   its daemons and workers too), summed as RSS and as PSS (shared pages counted once).
 """
 from __future__ import annotations
 
@@ -86,10 +86,12 @@ def articles_file(path: Path, megabytes: int) -> int:
     return n
 
 
-def resident_kb(pid: int) -> int:
+def resident_kb(pid: int, field: str = "Rss:") -> int:
+    """A process's resident memory in kB: ``Rss:``, or ``Pss:``, which shares each page among
+    the processes that map it (Ray's object store is mapped by every worker that reads it)."""
     try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as f:
-            return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith(field))
     except (OSError, StopIteration):
         return 0
 
@@ -107,17 +109,19 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def peak_memory(source: Path, out: Path, options: list[str]) -> tuple[float, int, int]:
-    """Seconds, and the peak resident kB of the main process and of all its processes."""
+def peak_memory(source: Path, out: Path, options: list[str]) -> tuple[float, int, int, int]:
+    """Seconds, and the peak resident kB of the main process, of all its processes, and of all
+    its processes counting shared pages once (PSS)."""
     start = time.perf_counter()
     run = subprocess.Popen(["newsclean", "run", str(source), "--out", str(out), "-q", *options])
-    peaks = [0, 0]
+    peaks = [0, 0, 0]
 
     def sample() -> None:
         while run.poll() is None:
-            main = resident_kb(run.pid)
+            main, children = resident_kb(run.pid), descendants(run.pid)
             peaks[0] = max(peaks[0], main)
-            peaks[1] = max(peaks[1], main + sum(resident_kb(c) for c in descendants(run.pid)))
+            peaks[1] = max(peaks[1], main + sum(resident_kb(c) for c in children))
+            peaks[2] = max(peaks[2], sum(resident_kb(p, "Pss:") for p in [run.pid, *children]))
             time.sleep(0.2)
 
     sampler = threading.Thread(target=sample)
@@ -126,22 +130,23 @@ def peak_memory(source: Path, out: Path, options: list[str]) -> tuple[float, int
     sampler.join()
     if run.returncode:
         raise SystemExit(f"newsclean run failed with exit code {run.returncode}")
-    return time.perf_counter() - start, peaks[0], peaks[1]
+    return time.perf_counter() - start, peaks[0], peaks[1], peaks[2]
 
 
 def memory(sizes: list[int], engines: list[str]) -> None:
     print("2. peak memory against input size (--workers 2):")
     print(f"   {'engine':>7}{'input MB':>9}{'documents':>11}{'seconds':>9}{'MB/s':>7}{'main RSS MB':>13}"
-          f"{'all RSS MB':>12}")
+          f"{'all RSS MB':>12}{'all PSS MB':>12}")
     for size in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             source = Path(tmp) / "articles.jsonl"
             count = articles_file(source, size)
             mb = source.stat().st_size / 1e6
             for engine in engines:
-                seconds, main, total = peak_memory(source, Path(tmp) / "out", ["--workers", "2", "--engine", engine])
+                seconds, main, total, shared = peak_memory(source, Path(tmp) / "out",
+                                                           ["--workers", "2", "--engine", engine])
                 print(f"   {engine:>7}{mb:>9,.0f}{count:>11,}{seconds:>9,.0f}{mb / seconds:>7.2f}"
-                      f"{main / 1024:>13,.0f}{total / 1024:>12,.0f}")
+                      f"{main / 1024:>13,.0f}{total / 1024:>12,.0f}{shared / 1024:>12,.0f}")
 
 
 def main() -> None:
