@@ -161,6 +161,7 @@ class _Batch:
     chars_in: int = 0
     process_seconds: float = 0.0
     stats: RunStats = field(default_factory=RunStats)
+    #: the whole table, or a ShardTable that reads paragraphs on demand (Ray, no archive)
     table: PrintTable = field(default_factory=lambda: PrintTable([]))
 
     @property

@@ -93,9 +93,10 @@ class Spool:
         """Write ``shard``'s documents for a worker to process (:meth:`staged`), for an engine
         whose workers read their shards themselves."""
         path = self._staged(shard.number)
-        with open(path.with_suffix(".partial"), "wb") as f:
+        partial = path.with_name(path.name + ".partial")  # not the shard folder's own partial name
+        with open(partial, "wb") as f:
             pickle.dump(shard, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(path.with_suffix(".partial"), path)
+        os.replace(partial, path)
 
     def staged(self, number: int) -> Shard:
         """The shard :meth:`stage` wrote."""
@@ -128,7 +129,7 @@ class Spool:
     def summary(self, number: int) -> tuple[RunStats, list[InputError], tuple[int, int, int]]:
         """The stage counts, the failed documents and the fingerprints' sizes
         (:attr:`~newsclean.dedup.prints.Prints.sizes`) of a finished shard."""
-        data = json.loads((self._shard(number) / "summary.json").read_text(encoding="utf-8"))
+        data = self._summary_data(number)
         stats = RunStats()
         stats.stages = {name: StageStats(**s) for name, s in data["stats"]["stages"].items()}
         stats.rules.update(data["stats"]["rules"])
@@ -138,9 +139,11 @@ class Spool:
     def prints(self, number: int) -> Prints:
         return Prints.load(self._shard(number))
 
+    def _summary_data(self, number: int) -> dict:
+        return json.loads((self._shard(number) / "summary.json").read_text(encoding="utf-8"))
+
     def _read_offsets(self, number: int) -> np.ndarray:
-        data = json.loads((self._shard(number) / "summary.json").read_text(encoding="utf-8"))
-        return np.array(data["offsets"], dtype=np.int64)
+        return np.array(self._summary_data(number)["offsets"], dtype=np.int64)
 
     def records(self, number: int) -> Iterator[tuple[str, dict]]:
         """The shard's ``corpus.jsonl`` lines (``duplicate_of`` unset), each with its record,

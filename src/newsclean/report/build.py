@@ -42,7 +42,7 @@ class ReportBuilder:
     def __init__(self) -> None:
         self.documents = self.duplicates = self.repaired = self.fragments = 0
         self.clusters: Counter = Counter()
-        self._largest: list[tuple] = []  # a heap of the clusters shown: (-rank, record)
+        self._largest: list[tuple] = []  # a min-heap of the clusters shown: (rank, record)
         self.repairs: Counter = Counter()
         self.flags: Counter = Counter()
         self.rules: Counter = Counter()
