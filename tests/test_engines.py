@@ -19,9 +19,11 @@ from click.testing import CliRunner
 from damage import KINDS, damage
 from newsclean.cli import main
 from newsclean.dedup import Deduplicator
+from newsclean.dedup.cluster import UnionFind
 from newsclean.dedup.prints import PrintTable
 from newsclean.document import Document
-from newsclean.engine import RayEngine, Shard, Spool, band_shuffle, process_shard
+from newsclean.engine import RayEngine, Shard, Spool, band_shuffle, process_shard, ray_groups
+from newsclean.engine.components import components
 from newsclean.io import read_inputs
 from newsclean.job import RunOptions
 from conftest import SEED
@@ -99,6 +101,21 @@ def test_the_ray_engine_gives_the_same_bytes_as_the_local_one(corpus, reference,
     assert clean(corpus, tmp_path, "--engine", "ray", "--workers", "2", "--shard-size", "20") == reference
 
 
+def test_an_archive_run_on_ray_gives_the_same_bytes_as_the_local_one(corpus, tmp_path):
+    """A second batch checked against the archive of the first, on each engine: the matches
+    with archived copies are the same (the times they were first seen aside)."""
+    lines = corpus.read_text(encoding="utf-8").splitlines(keepends=True)
+    (tmp_path / "first.jsonl").write_text("".join(lines[:90]), encoding="utf-8")
+    (tmp_path / "second.jsonl").write_text("".join(lines[90:]), encoding="utf-8")
+    found = []
+    for engine in ("local", "ray"):
+        options = ["--engine", engine, "--workers", "2", "--shard-size", "20", "--index", str(tmp_path / engine)]
+        clean(tmp_path / "first.jsonl", tmp_path / f"{engine}-first", *options)
+        outputs = clean(tmp_path / "second.jsonl", tmp_path / f"{engine}-second", *options)
+        found.append(regex.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", b"", b"".join(outputs[:3])))
+    assert b'"archived"' in found[0] and found[0] == found[1]
+
+
 def test_the_ray_band_shuffle_finds_exactly_the_pairs_found_on_one_machine(corpus, tmp_path, monkeypatch):
     """The Ray Data pair search against the one-machine one, pair for pair and similarity for
     similarity, over shards of nine documents and in several shuffle groups."""
@@ -111,12 +128,33 @@ def test_the_ray_band_shuffle_finds_exactly_the_pairs_found_on_one_machine(corpu
     sizes = [spool.summary(n)[2] for n in range(-(-len(documents) // 9))]
     gathered = PrintTable.gather(sizes, spool.prints)
     here = Deduplicator().similar_pairs(gathered)
-    monkeypatch.setattr(band_shuffle, "GROUP_ROWS", 4096)  # several groups in each shuffle
-    with RayEngine(workers=2) as engine:
-        table = engine.table(spool, sizes, whole=False)
-        assert list(engine.similar_pairs(Deduplicator(), table, spool).items()) == list(here.items())
+    monkeypatch.setattr(ray_groups, "GROUP_ROWS", 4096)  # several groups in each shuffle
+    with RayEngine(workers=2):
+        found = band_shuffle.similar_pairs(spool, gathered.shard_bases, Deduplicator().options, cpus=2)
+    assert list(found.items()) == list(here.items())
     named = {(gathered.id(gathered.doc_of(a)), gathered.id(gathered.doc_of(b))) for a, b in here}
     assert len(here) >= 20 and {("short0", "short2"), ("short0", "short4"), ("short1", "short3")} <= named
+
+
+def test_ray_connected_components_equal_union_find():
+    """Shapes that need several large-star and small-star rounds, as one graph: a long path
+    numbered at random, a dense random graph, a cycle, a star, a single edge."""
+    rng = random.Random(11)
+    path = rng.sample(range(80), 80)
+    shapes = [list(zip(path, path[1:])),
+              [(rng.randrange(300), rng.randrange(300)) for _ in range(260)],
+              [(n, (n + 1) % 40) for n in range(40)],
+              [(0, n) for n in range(1, 30)],
+              [(7, 3)]]
+    edges = [(a + 1000 * n, b + 1000 * n) for n, shape in enumerate(shapes) for a, b in shape if a != b]
+    forest = UnionFind()
+    for a, b in edges:
+        forest.union(a, b)
+    expected = {node: min(group) for group in forest.groups() for node in group}
+    with RayEngine(workers=2):
+        import ray.data
+        found = components(ray.data.from_items([{"a": a, "b": b} for a, b in edges]), groups=3)
+        assert {row["node"]: row["root"] for row in found.iter_rows()} == expected
 
 
 def test_a_ray_address_needs_the_ray_engine(corpus, tmp_path):

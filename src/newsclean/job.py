@@ -22,11 +22,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, Sequence
 
-import numpy as np
-
 from .dedup import DedupOptions, Deduplicator
 from .dedup.archive import Archive, open_archive
-from .dedup.prints import PrintTable
+from .dedup.cluster import Clustering
+from .dedup.prints import PrintTable, locate
 from .document import Document
 from .engine import SHARD_DOCS, ResumeError, Shard, Spool, make_engine, merge_stats
 from .io import InputError, OutputDir, read_inputs
@@ -95,30 +94,31 @@ def run_job(inputs: Sequence[str], out: Path | str, options: RunOptions, *,
         spool = Spool.open(out, _manifest(inputs, options), options.resume)
         batch = _process(inputs, options, spool, engine, on_error, on_document, stdin)
         dedup = Deduplicator(options.dedup)
-        clusters, copies = dedup.cluster(batch.table, batch.document, archive,
-                                         lambda table: engine.similar_pairs(dedup, table, spool))
+        clustering = engine.cluster(dedup, batch.table, batch.document, archive, spool)
         batch.stats.stages["cluster"] = dedup.stats["cluster"]
         write_start = time.perf_counter()
         report = ReportBuilder()
         written = characters = 0
         with OutputDir(out) as staged:
             with staged.open("corpus.jsonl") as f:
+                copies = iter(clustering.copies)  # in document order, as the records come
+                copy = next(copies, None)
                 for number, line, record in batch.records():
-                    if number in copies:  # else the spooled line is already the record to write
+                    if copy and copy[0] == number:  # else the spooled line is already the record to write
+                        kept, copy = copy[1], next(copies, None)
                         if options.drop_duplicates:
                             continue
-                        record["duplicate_of"] = copies[number]
+                        record["duplicate_of"] = kept
                         line = json.dumps(record, ensure_ascii=False) + "\n"
                     f.write(line)
                     report.add(record)
                     written += 1
                     characters += len(record["text"])
             with staged.open("duplicates.jsonl") as f:
-                for cluster in clusters:
-                    record = cluster.to_json()
+                for record in clustering.records:
                     f.write(json.dumps(record, ensure_ascii=False) + "\n")
                     report.add_cluster(record)
-            summary = _summary(batch, written, characters, len(copies), clusters)
+            summary = _summary(batch, written, characters, clustering)
             summary["timings"] = {
                 **{name: round(s.seconds, 3) for name, s in batch.stats.stages.items() if s.seconds},
                 "process": round(batch.process_seconds, 3),
@@ -170,9 +170,7 @@ class _Batch:
 
     def document(self, number: int) -> Document:
         """The ``number``-th document of the run, as processed."""
-        bases = self.table.shard_bases[:, 0]
-        shard = int(np.searchsorted(bases, number, side="right")) - 1
-        return self.spool.document(shard, number - int(bases[shard]))
+        return self.spool.document(*locate(self.table.shard_bases, number))
 
     def records(self) -> Iterator[tuple[int, str, dict]]:
         """Every processed document's number, ``corpus.jsonl`` line (``duplicate_of`` unset) and
@@ -278,16 +276,13 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def _summary(batch: _Batch, written: int, characters: int, duplicates: int, clusters) -> dict:
-    levels = {"document": 0, "paragraph": 0}
-    for c in clusters:
-        levels[c.level] += 1
+def _summary(batch: _Batch, written: int, characters: int, clustering: Clustering) -> dict:
     stats, errors = batch.stats, batch.errors
     return {
         "input": {"documents": batch.documents, "errors": len(errors), "bytes": batch.bytes_in,
                   "characters": batch.chars_in},
-        "output": {"documents": written, "characters": characters, "duplicates_marked": duplicates,
-                   "clusters": levels},
+        "output": {"documents": written, "characters": characters, "duplicates_marked": clustering.duplicates,
+                   "clusters": clustering.levels},
         "stages": {name: s.to_json() for name, s in stats.stages.items()},
         "rules": dict(sorted(stats.rules.items())),
         "flags": dict(sorted(stats.flags.items())),

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 KEEP_RULES = ("first", "longest")
 
@@ -99,3 +99,29 @@ def choose_kept(members: list[Member], rule: str) -> int:
     if rule == "longest":
         return max(range(len(members)), key=lambda i: (len(members[i].text), -i))
     raise ValueError(f"keep rule must be one of {KEEP_RULES}, not {rule!r}")
+
+
+@dataclass
+class Clustering:
+    """The ``cluster`` stage's result as the writer takes it: the records of
+    ``duplicates.jsonl`` in order, and each copy's document number with the id of the
+    document it duplicates, in document order.  Both are iterated once; an engine may
+    stream them from elsewhere.
+
+    >>> found = Clustering.of([Cluster("document", [Member("a", "x"), Member("b", "x")], id="d1")], {1: "a"})
+    >>> [r["cluster"] for r in found.records], list(found.copies), found.levels, found.duplicates
+    (['d1'], [(1, 'a')], {'document': 1, 'paragraph': 0}, 1)
+    """
+
+    records: Iterable[dict]
+    copies: Iterable[tuple[int, str]]
+    levels: dict[str, int]
+    duplicates: int
+
+    @classmethod
+    def of(cls, clusters: list[Cluster], copies: dict[int, str]) -> "Clustering":
+        """From the clusters and copies :meth:`~newsclean.dedup.Deduplicator.cluster` returns."""
+        levels = {"document": 0, "paragraph": 0}
+        for c in clusters:
+            levels[c.level] += 1
+        return cls((c.to_json() for c in clusters), sorted(copies.items()), levels, len(copies))

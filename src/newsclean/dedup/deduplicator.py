@@ -120,13 +120,13 @@ class Deduplicator:
         (:class:`~newsclean.engine.shard_table.ShardTable`, without an archive): only the
         items of the pairs are asked for."""
         start = time.perf_counter()
-        view = _View(table)
+        view = View(table)
         pairs = (find_pairs or self.similar_pairs)(table)
         archived = self._match_archive(archive, view, pairs) if archive else 0
         table.prefetch(item for pair in pairs for item in pair if item < table.items)
         paragraph_groups = self._groups(pairs)
-        doc_clusters, copies = self._document_clusters(view, paragraph_groups, document)
-        par_clusters = self._paragraph_clusters(view, paragraph_groups, doc_clusters, document)
+        doc_clusters, copies, doc_groups = self._document_clusters(view, paragraph_groups, document)
+        par_clusters = self._paragraph_clusters(view, paragraph_groups, doc_groups, document)
         for n, c in enumerate(doc_clusters, start=1):
             c.id = f"d{n}"
         for n, c in enumerate(par_clusters, start=1):
@@ -196,7 +196,7 @@ class Deduplicator:
                 pairs[(first, i)] = 1.0
         return pairs
 
-    def _match_archive(self, archive: Archive, view: "_View", pairs: dict) -> int:
+    def _match_archive(self, archive: Archive, view: "View", pairs: dict) -> int:
         """Verified pairs between this batch's paragraphs and archived ones; the archived
         paragraphs and documents join ``view``.  Returns the pair count."""
         table = view.table
@@ -243,60 +243,83 @@ class Deduplicator:
 
     # -- clusters -----------------------------------------------------------------------
 
-    def _document_clusters(self, view: "_View", groups: list[list[int]],
-                           document: Callable[[int], Document]) -> tuple[list[Cluster], dict[int, str]]:
-        o = self.options
-        candidates: set[tuple[int, int]] = set()
-        for group in groups:
-            owners = sorted({view.doc_of(i) for i in group})
-            if len(owners) <= o.max_shared:
-                candidates.update(combinations(owners, 2))
+    def _document_clusters(self, view: "View", groups: list[list[int]],
+                           document: Callable[[int], Document]) -> tuple[list[Cluster], dict[int, str], list]:
+        """Document clusters, the copies, and the clusters' document numbers."""
+        candidates = {pair for group in groups for pair in self.document_candidates(view.doc_of(i) for i in group)}
         forest = UnionFind()
         similarity: dict[tuple[int, int], float] = {}
         for a, b in sorted(candidates):
-            if view.archived(a) and view.archived(b):
-                continue  # two archived documents: judged when they were added
-            j = self._jaccard(view.doc_key(a), view.doc_key(b))
-            if j >= o.document_threshold:
+            j = self.document_similarity(view, a, b)
+            if j is not None:
                 forest.union(a, b)
                 similarity[(a, b)] = j
-        clusters, copies = [], {}
-        for group in forest.groups():
-            group = sorted(group, key=view.rank)
-            members = [view.member(d, document) for d in group]
-            kept = choose_kept(members, o.keep)
-            k = group[kept]
-            for m, d in zip(members, group):
-                m.similarity = 1.0 if d == k else similarity.get(
-                    (min(d, k), max(d, k)), self._jaccard(view.doc_key(d), view.doc_key(k)))
-                if d != k and not view.archived(d):
-                    copies[d] = view.id(k)
-            clusters.append(Cluster("document", members, kept, o.keep,
-                                    similarity=min(m.similarity for m in members)))
-        return clusters, copies
-
-    def _paragraph_clusters(self, view: "_View", groups: list[list[int]], doc_clusters: list[Cluster],
-                            document: Callable[[int], Document]) -> list[Cluster]:
-        """Paragraph clusters that reach beyond one document cluster (copies of a whole
-        story are reported once, at the document level)."""
-        o = self.options
-        family = {m.id: n for n, c in enumerate(doc_clusters) for m in c.members}
-        clusters = []
+        clusters, copies, groups = [], {}, forest.groups()
         for group in groups:
-            families = {family.get(view.id(view.doc_of(i)), view.id(view.doc_of(i))) for i in group}
-            if len(families) < 2:
-                continue
-            group = sorted(group, key=lambda i: (view.rank(view.doc_of(i)), max(view.paragraph_of(i), 0)))
-            members = [view.member(view.doc_of(i), document, view.paragraph_of(i)) for i in group]
-            kept = choose_kept(members, o.keep)
-            for m, i in zip(members, group):
-                m.similarity = self._jaccard(view.item_key(i), view.item_key(group[kept]))
-            clusters.append(Cluster("paragraph", members, kept, o.keep,
-                                    similarity=min(m.similarity for m in members)))
-        return clusters
+            cluster, copied = self.document_cluster(view, group, document, similarity)
+            clusters.append(cluster)
+            copies.update(copied)
+        return clusters, copies, groups
+
+    def _paragraph_clusters(self, view: "View", groups: list[list[int]], doc_clusters: list[list[int]],
+                            document: Callable[[int], Document]) -> list[Cluster]:
+        family = {d: min(group) for group in doc_clusters for d in group}
+        clusters = (self.paragraph_cluster(view, group, lambda d: family.get(d, d), document) for group in groups)
+        return [c for c in clusters if c is not None]
+
+    # -- one group at a time (an engine may form the groups elsewhere) ----------------------
+
+    def document_candidates(self, owners: Iterable[int]) -> list[tuple[int, int]]:
+        """Pairs of the documents (``owners``) that hold the paragraphs of a group of verified
+        copies, unless more documents than ``max_shared`` hold them (boilerplate)."""
+        owners = sorted(set(owners))
+        return list(combinations(owners, 2)) if len(owners) <= self.options.max_shared else []
+
+    def document_similarity(self, view: "View", a: int, b: int) -> float | None:
+        """The Jaccard of documents ``a`` and ``b`` when it makes them copies, else ``None``
+        (two archived documents were judged when they were added)."""
+        if view.archived(a) and view.archived(b):
+            return None
+        j = self._jaccard(view.doc_key(a), view.doc_key(b))
+        return j if j >= self.options.document_threshold else None
+
+    def document_cluster(self, view: "View", group: Sequence[int], document: Callable[[int], Document],
+                         similarity: dict[tuple[int, int], float] | None = None) -> tuple[Cluster, dict[int, str]]:
+        """The cluster of the copies ``group`` (document numbers, connected by
+        :meth:`document_similarity`), with the kept one chosen, and the id each copy of
+        this batch is a duplicate of.  ``similarity`` holds Jaccards already computed."""
+        similarity = similarity or {}
+        group = sorted(group, key=view.rank)
+        members = [view.member(d, document) for d in group]
+        kept = choose_kept(members, self.options.keep)
+        k = group[kept]
+        copies = {}
+        for m, d in zip(members, group):
+            m.similarity = 1.0 if d == k else similarity.get(
+                (min(d, k), max(d, k)), self._jaccard(view.doc_key(d), view.doc_key(k)))
+            if d != k and not view.archived(d):
+                copies[d] = view.id(k)
+        return Cluster("document", members, kept, self.options.keep,
+                       similarity=min(m.similarity for m in members)), copies
+
+    def paragraph_cluster(self, view: "View", group: Sequence[int], family: Callable[[int], int],
+                          document: Callable[[int], Document]) -> Cluster | None:
+        """The cluster of the paragraph copies ``group`` (item numbers), or ``None`` when
+        their documents are all of one family (``family(doc)``: the same number for the
+        documents of one document cluster): copies of a whole story are reported once, at the
+        document level."""
+        if len({family(view.doc_of(i)) for i in group}) < 2:
+            return None
+        group = sorted(group, key=lambda i: (view.rank(view.doc_of(i)), max(view.paragraph_of(i), 0)))
+        members = [view.member(view.doc_of(i), document, view.paragraph_of(i)) for i in group]
+        kept = choose_kept(members, self.options.keep)
+        for m, i in zip(members, group):
+            m.similarity = self._jaccard(view.item_key(i), view.item_key(group[kept]))
+        return Cluster("paragraph", members, kept, self.options.keep,
+                       similarity=min(m.similarity for m in members))
 
 
-class _View:
+class View:
     """A run's :class:`PrintTable` and the archived documents and paragraphs matched to it,
     numbered after the run's own."""
 

@@ -8,14 +8,14 @@ several KB an entry on dictionaries and lists.  Sorting each band's hashes
 groups the buckets.  A 32-bit hash lets unrelated bands collide now and then:
 those are extra candidates, and verification turns them away.
 
->>> from typing import Iterable
-
-import numpy as np
+>>> import numpy as np
 >>> sig = np.array([[1, 2, 3, 4], [1, 2, 9, 9], [7, 7, 7, 7]], dtype=np.uint32)
 >>> candidate_pairs(band_hashes(sig, bands=2, rows=2).T).tolist()
 [[0, 1]]
 """
 from __future__ import annotations
+
+from typing import Iterable
 
 import numpy as np
 

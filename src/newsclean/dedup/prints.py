@@ -145,6 +145,17 @@ def shard_bases(sizes: Sequence[tuple[int, int, int]]) -> np.ndarray:
     return np.cumsum([(0, 0, 0)] + [tuple(s) for s in sizes], axis=0, dtype=np.int64).reshape(-1, 3)
 
 
+def locate(bases: np.ndarray, number: int, column: int = 0) -> tuple[int, int]:
+    """The shard holding document (``column`` 0) or item (``column`` 1) ``number`` of the
+    run, and its index in that shard, from the :func:`shard_bases` ``bases``.
+
+    >>> locate(shard_bases([(2, 5, 4), (0, 0, 0), (1, 1, 0)]), 2)
+    (2, 0)
+    """
+    shard = int(np.searchsorted(bases[:, column], number, side="right")) - 1
+    return shard, number - int(bases[shard, column])
+
+
 class BandFile:
     """A shard's band hashes on disk, indexed like the (items, bands) array they were:
     ``bands[:, b]`` is one band (one ``pread``), ``np.asarray(bands)`` all of them."""

@@ -43,43 +43,39 @@ import numpy as np
 from ..dedup import DedupOptions, Deduplicator
 from ..dedup.lsh import bucket_pairs
 from ..dedup.prints import shard_bases  # noqa: F401  (for the example)
+from .ray_groups import group_count, shuffle
 from .shard_table import ShardTable
 from .spool import Spool
-
-#: Rows (one an item and band, 24 bytes) a shuffle group holds, on average, at most.
-GROUP_ROWS = 1 << 22
 
 
 def similar_pairs(spool: Spool, bases: np.ndarray, options: DedupOptions,
                   cpus: int) -> dict[tuple[int, int], float]:
     """The verified pairs of the run in ``spool``, its shards numbered by ``bases``
     (:func:`~newsclean.dedup.prints.shard_bases`), found on the Ray that is running, in at
-    least ``cpus`` shuffle groups."""
-    import ray
-    from ray.data.context import DataContext, ShuffleStrategy
-
-    shards = len(bases) - 1
-    if bases[-1, 1] < 2:
-        return {}
-    # a sort-based shuffle: Ray's hash shuffle took over 100 s for a toy on 2 CPUs
-    DataContext.get_current().shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
-    groups = max(cpus, -(-int(bases[-1, 1]) * options.bands // GROUP_ROWS))
-    folder = str(spool.folder)
-    found = (ray.data.range(shards)
-             .map_batches(_read, batch_format="numpy", fn_kwargs=dict(folder=folder, bases=bases, groups=groups))
-             .groupby("group", num_partitions=groups)
-             .map_groups(_bucket_pairs, batch_format="numpy", fn_kwargs=dict(groups=groups))
-             .groupby("group", num_partitions=groups)
-             .map_groups(_verify, batch_format="numpy", fn_kwargs=dict(folder=folder, bases=bases, options=options)))
+    least ``cpus`` shuffle groups, collected here in order."""
     pairs = {}
-    for batch in found.iter_batches(batch_format="numpy"):
+    if bases[-1, 1] < 2:
+        return pairs
+    for batch in pair_dataset(spool, bases, options, cpus).iter_batches(batch_format="numpy"):
         pairs.update(zip(zip(batch["a"].tolist(), batch["b"].tolist()), batch["similarity"].tolist()))
     return dict(sorted(pairs.items()))
 
 
-def _read(batch: dict, folder: str, bases: np.ndarray, groups: int) -> dict:
-    """Rows of shard tasks: for each item and band its bucket, the item's number in the run,
-    and the shuffle group of the bucket."""
+def pair_dataset(spool: Spool, bases: np.ndarray, options: DedupOptions, cpus: int):
+    """The verified pairs of :func:`similar_pairs` as a lazy Ray Dataset (columns ``a``,
+    ``b``, ``similarity``), in no particular order, for steps that stay on Ray."""
+    import ray
+
+    groups = group_count(int(bases[-1, 1]) * options.bands, cpus)
+    folder = str(spool.folder)
+    buckets = ray.data.range(len(bases) - 1).map_batches(
+        _read, batch_format="numpy", fn_kwargs=dict(folder=folder, bases=bases))
+    pairs = shuffle(buckets, "bucket", groups, _bucket_pairs)
+    return shuffle(pairs, "pair", groups, _verify, folder=folder, bases=bases, options=options)
+
+
+def _read(batch: dict, folder: str, bases: np.ndarray) -> dict:
+    """Rows of shard tasks: for each item and band its bucket and the item's number in the run."""
     spool = Spool(Path(folder))
     buckets, items = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
     for shard in batch["id"].tolist():
@@ -94,8 +90,7 @@ def _read(batch: dict, folder: str, bases: np.ndarray, groups: int) -> dict:
         buckets.append(np.array([_short_bucket(prints.blob[int(o):int(o + n)]) for o, n in prints.item_keys[short]],
                                 dtype=np.int64))
         items.append(short + first)
-    bucket = np.concatenate(buckets)
-    return {"bucket": bucket, "item": np.concatenate(items), "group": bucket % groups}
+    return {"bucket": np.concatenate(buckets), "item": np.concatenate(items)}
 
 
 def _short_bucket(key: bytes) -> int:
@@ -104,12 +99,11 @@ def _short_bucket(key: bytes) -> int:
     return -1 - (int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "little") >> 1)
 
 
-def _bucket_pairs(group: dict, groups: int) -> dict:
+def _bucket_pairs(group: dict) -> dict:
     """Each bucket's members paired with its first (lowest-numbered) member, as
-    :func:`~newsclean.dedup.lsh.candidate_pairs` pairs them, with the shuffle group of the pair."""
+    :func:`~newsclean.dedup.lsh.candidate_pairs` pairs them."""
     order = np.lexsort((group["item"], group["bucket"]))
-    packed = bucket_pairs(group["bucket"][order], group["item"][order])
-    return {"pair": packed, "group": packed % groups}
+    return {"pair": bucket_pairs(group["bucket"][order], group["item"][order])}
 
 
 def _verify(group: dict, folder: str, bases: np.ndarray, options: DedupOptions) -> dict:

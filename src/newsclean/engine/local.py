@@ -24,13 +24,16 @@ import time
 import uuid
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
+from ..dedup.cluster import Clustering
 from ..dedup.prints import PrintTable
 from .shards import Shard, ShardResult, process_shard
 
 if TYPE_CHECKING:
     from ..dedup import Deduplicator
+    from ..dedup.archive import Archive
+    from ..document import Document
     from ..job import RunOptions
     from .spool import Spool
 
@@ -69,9 +72,11 @@ class LocalEngine:
         says, as the pair search here needs them."""
         return PrintTable.gather(sizes, spool.prints)
 
-    def similar_pairs(self, dedup: "Deduplicator", table: "PrintTable", spool: "Spool") -> dict:
-        """The ``cluster`` stage's verified pairs, found in this process, one band at a time."""
-        return dedup.similar_pairs(table)
+    def cluster(self, dedup: "Deduplicator", table: "PrintTable", document: Callable[[int], "Document"],
+                archive: "Archive | None", spool: "Spool") -> Clustering:
+        """The ``cluster`` stage, in this process: pairs found one band at a time, then
+        union-find (:meth:`~newsclean.dedup.Deduplicator.cluster`)."""
+        return Clustering.of(*dedup.cluster(table, document, archive))
 
     def map(self, options: "RunOptions", shards: Iterable[Shard]) -> Iterator[ShardResult]:
         """:func:`process_shard` on each shard, results in shard order.  A run of one shard

@@ -2,7 +2,7 @@
 
 Without an address it starts a Ray on this machine with ``workers`` CPUs; with
 one (``ray://HOST:10001`` or ``auto``) it joins that cluster.  Both steps that
-work per shard run on Ray Data:
+work per shard, and clustering, run on Ray Data:
 
 - the per-document stages and fingerprinting: the driver reads the inputs and
   stages each shard in the work folder; a Ray Data task runs
@@ -10,12 +10,16 @@ work per shard run on Ray Data:
   local engine runs, and writes the finished shard back there itself, so
   results never pass through the driver (a worker process builds the stages
   once and keeps them for the shards that follow);
-- the ``cluster`` stage's pair search, a shuffle of the band hashes
-  (:mod:`~newsclean.engine.band_shuffle`), which sends the driver only
-  verified pairs.
+- the ``cluster`` stage: a shuffle of the band hashes finds the verified pairs
+  (:mod:`~newsclean.engine.band_shuffle`), and further shuffles build the
+  clusters from them (:mod:`~newsclean.engine.ray_cluster`), so no pair and no
+  cluster passes through the driver.
 
-The driver then builds the clusters and writes the outputs from the work
-folder in shard order, so the output is byte-identical to the local engine's.
+The driver writes the outputs, streaming the processed shards from the work
+folder in shard order and the clusters in order from Ray, so the output is
+byte-identical to the local engine's.  A run with an archive (``--index``)
+builds its clusters in the driver, from the pairs the shuffle found: its
+matches come from the archive, which is one file on the driver's machine.
 On a cluster of several machines the output folder (which holds the work
 folder) must be on storage every node reads and writes.  See ``docs/scale.md``.
 """
@@ -24,10 +28,11 @@ from __future__ import annotations
 import logging
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from ..dedup.prints import PrintTable, shard_bases
-from . import band_shuffle
+from ..dedup.cluster import Clustering
+from . import band_shuffle, ray_cluster
 from .local import available_cpus
 from .shard_table import ShardTable
 from .shards import Shard, process_shard
@@ -35,6 +40,8 @@ from .spool import Spool
 
 if TYPE_CHECKING:
     from ..dedup import Deduplicator
+    from ..dedup.archive import Archive
+    from ..document import Document
     from ..job import RunOptions
 
 
@@ -101,16 +108,22 @@ class RayEngine:
             pass
 
     def table(self, spool: Spool, sizes: list, whole: bool) -> "PrintTable | ShardTable":
-        """The fingerprints of the shards in ``spool`` (their sizes are ``sizes``) for the
-        driver to cluster: a :class:`ShardTable`, which reads only the paragraphs of the pairs
-        the shuffle found, unless ``whole`` asks for every paragraph in memory (an archive
-        run matches and stores them all)."""
+        """The fingerprints of the shards in ``spool`` (their sizes are ``sizes``): a
+        :class:`ShardTable`, which holds nothing a paragraph and reads what it is asked for,
+        unless ``whole`` asks for every paragraph in memory (an archive run matches and
+        stores them all)."""
         return PrintTable.gather(sizes, spool.prints) if whole else ShardTable(spool, shard_bases(sizes))
 
-    def similar_pairs(self, dedup: "Deduplicator", table: "PrintTable | ShardTable", spool: Spool) -> dict:
-        """The ``cluster`` stage's verified pairs, found by a Ray Data shuffle of the band
-        hashes in the work folder (:mod:`~newsclean.engine.band_shuffle`)."""
-        return band_shuffle.similar_pairs(spool, table.shard_bases, dedup.options, self.cpus)
+    def cluster(self, dedup: "Deduplicator", table: "PrintTable | ShardTable", document: Callable[[int], "Document"],
+                archive: "Archive | None", spool: Spool) -> Clustering:
+        """The ``cluster`` stage on Ray Data (:mod:`~newsclean.engine.ray_cluster`).  An archive
+        run builds its clusters here, from the pairs the band shuffle found
+        (:mod:`~newsclean.engine.band_shuffle`): its matches are read from the archive."""
+        if archive is None:
+            return ray_cluster.cluster(dedup, spool, table.shard_bases, self.cpus)
+        return Clustering.of(*dedup.cluster(
+            table, document, archive,
+            lambda whole: band_shuffle.similar_pairs(spool, whole.shard_bases, dedup.options, self.cpus)))
 
 
 def _process_staged(batch: dict, folder: str, options: "RunOptions", run: str) -> dict:

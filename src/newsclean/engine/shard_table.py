@@ -6,7 +6,7 @@ pairs were found elsewhere (the Ray engine's band shuffle), building the
 clusters touches only the paragraphs of those pairs and their documents.  A
 ``ShardTable`` holds nothing a paragraph: it reads the paragraphs it is asked
 to :meth:`~ShardTable.prefetch`, each shard's files once, and keeps them, so
-its memory grows with the duplicates, not with the corpus.
+its memory grows with the paragraphs asked for, not with the corpus.
 
 >>> import tempfile, pathlib
 >>> from newsclean.document import Document
@@ -25,7 +25,8 @@ from typing import Iterable
 
 import numpy as np
 
-from ..dedup.prints import shard_bases  # noqa: F401  (for the example)
+from ..dedup.prints import locate, shard_bases  # noqa: F401  (shard_bases: for the example)
+from ..document import Document
 from .spool import Spool
 
 
@@ -57,14 +58,27 @@ class ShardTable:
             prints = self._spool.prints(shard)
             for item in wanted[shards == shard].tolist():
                 local = item - first_item
-                d = int(prints.item_doc[local])
                 offset, size = prints.item_keys[local]
-                self._items[item] = (first_doc + d, int(prints.item_paragraph[local]),
+                self._items[item] = (first_doc + int(prints.item_doc[local]), int(prints.item_paragraph[local]),
                                      prints.blob[int(offset):int(offset + size)].decode("utf-8"))
-                if first_doc + d not in self._docs:
-                    offset, size = prints.doc_keys[d]
-                    self._docs[first_doc + d] = (prints.ids[d],
-                                                 prints.blob[int(offset):int(offset + size)].decode("utf-8"))
+            self._read_documents(shard, prints, {self._items[i][0] for i in wanted[shards == shard].tolist()})
+
+    def prefetch_documents(self, docs: Iterable[int]) -> None:
+        """Read the ids and keys of documents ``docs``, shard by shard."""
+        wanted = np.unique(np.fromiter(docs, dtype=np.int64))
+        shards = np.searchsorted(self.shard_bases[:, 0], wanted, side="right") - 1
+        for shard in np.unique(shards).tolist():
+            self._read_documents(shard, self._spool.prints(shard), set(wanted[shards == shard].tolist()))
+
+    def _read_documents(self, shard: int, prints, docs: set[int]) -> None:
+        first_doc = int(self.shard_bases[shard, 0])
+        for doc in docs - self._docs.keys():
+            offset, size = prints.doc_keys[doc - first_doc]
+            self._docs[doc] = (prints.ids[doc - first_doc], prints.blob[int(offset):int(offset + size)].decode("utf-8"))
+
+    def document(self, number: int) -> Document:
+        """Document ``number`` of the run as processed, read from the work folder."""
+        return self._spool.document(*locate(self.shard_bases, number))
 
     def _item(self, item: int) -> tuple[int, int, str]:
         if item not in self._items:

@@ -1,0 +1,220 @@
+"""The ``cluster`` stage on Ray Data: the driver holds no pair, no group and no cluster.
+
+On one machine the driver runs union-find over every verified pair and builds
+every cluster (:meth:`~newsclean.dedup.Deduplicator.cluster`).  Here each step
+is a shuffle, and each group of a shuffle calls the same per-group methods of
+the :class:`~newsclean.dedup.Deduplicator`:
+
+1. the verified paragraph pairs (:func:`~newsclean.engine.band_shuffle.pair_dataset`);
+2. their connected components (:func:`~newsclean.engine.components.components`):
+   each paragraph's group is named by its smallest member;
+3. by shard: each paragraph's document, read from that shard's fingerprints;
+4. by group: the candidate copies, pairs of the documents of each group
+   (:meth:`~newsclean.dedup.Deduplicator.document_candidates`);
+5. by pair: each candidate verified once on the documents' keys
+   (:meth:`~newsclean.dedup.Deduplicator.document_similarity`);
+6. the connected components of the copies: the document clusters;
+7. by document cluster: the cluster's record and its copies
+   (:meth:`~newsclean.dedup.Deduplicator.document_cluster`);
+8. by document, then by paragraph group: each paragraph's document cluster
+   (its family), then the paragraph clusters that reach beyond one family
+   (:meth:`~newsclean.dedup.Deduplicator.paragraph_cluster`).
+
+Members' texts are read from the work folder by the tasks.  The driver then
+streams the records, sorted by each cluster's smallest member, and the copies,
+sorted by document, as :class:`~newsclean.dedup.cluster.Clustering` wants them:
+the same clusters, in the same order, as on one machine.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from ..dedup import DedupOptions, Deduplicator
+from ..dedup.cluster import Clustering
+from ..dedup.deduplicator import View
+from . import band_shuffle
+from .components import components
+from .ray_groups import group_count, shuffle, where
+from .shard_table import ShardTable
+from .spool import Spool
+
+#: ``kind`` of the rows of step 7.
+RECORD, COPY = 0, 1
+
+
+def cluster(dedup: Deduplicator, spool: Spool, bases: np.ndarray, cpus: int) -> Clustering:
+    """Cluster the run in ``spool`` (its shards numbered by ``bases``) on the Ray that is
+    running; see the module docstring.  Sets ``dedup.stats["cluster"]`` as
+    :meth:`~newsclean.dedup.Deduplicator.cluster` does."""
+    start = time.perf_counter()
+    files = dict(folder=str(spool.folder), bases=bases, options=dedup.options)
+    pairs = band_shuffle.pair_dataset(spool, bases, dedup.options, cpus).materialize() \
+        if bases[-1, 1] >= 2 else None
+    verified = pairs.count() if pairs is not None else 0
+    doc_records = doc_copies = par_records = None
+    if verified:
+        groups = group_count(verified, cpus)
+        labels = components(pairs.select_columns(["a", "b"]), groups)
+        owned = shuffle(labels.map_batches(_with_shard, batch_format="numpy", fn_kwargs=dict(bases=bases)),
+                        "shard", groups, _owners, **files).materialize()
+        candidates = shuffle(owned, "root", groups, _candidates, options=dedup.options)
+        copies = shuffle(candidates, "a", groups, _verify_documents, **files).materialize()
+        families = components(copies, groups) if copies.count() else None
+        if families is not None:
+            found = shuffle(families, "root", groups, _document_clusters, **files).materialize()
+            doc_records, doc_copies = (where(found, "kind", kind, ["number", "text"]).materialize()
+                                       for kind in (RECORD, COPY))
+        par_records = shuffle(_with_family(owned, families, groups), "root", groups,
+                              _paragraph_clusters, **files).materialize()
+    clustering = Clustering(records=itertools.chain(_records(doc_records, "d"), _records(par_records, "p")),
+                            copies=_in_order(doc_copies),
+                            levels={"document": _rows(doc_records), "paragraph": _rows(par_records)},
+                            duplicates=_rows(doc_copies))
+    stats = dedup.stats["cluster"]
+    stats.documents, stats.seconds = int(bases[-1, 0]), time.perf_counter() - start
+    stats.counts = {"verified_pairs": verified, "archived_matches": 0,
+                    "document_clusters": clustering.levels["document"],
+                    "paragraph_clusters": clustering.levels["paragraph"]}
+    return clustering
+
+
+def _rows(ds) -> int:
+    return ds.count() if ds is not None else 0
+
+
+def _in_order(ds) -> Iterator[tuple[int, str]]:
+    """``(number, text)`` of the rows of ``ds`` (or of none), sorted by number, streamed."""
+    if ds is None:
+        return
+    for batch in ds.sort("number").iter_batches(batch_format="numpy"):
+        yield from zip(batch["number"].tolist(), batch["text"].tolist())
+
+
+def _records(ds, level: str) -> Iterator[dict]:
+    """The records of the clusters of ``ds`` in order, each with its id (``d1``, ``p1``, …)."""
+    for n, (_, text) in enumerate(_in_order(ds), start=1):
+        record = json.loads(text)
+        record["cluster"] = f"{level}{n}"
+        yield record
+
+
+def _table(folder: str, bases: np.ndarray) -> ShardTable:
+    return ShardTable(Spool(Path(folder)), bases)
+
+
+def _runs(keys: np.ndarray) -> list[slice]:
+    """Slices of the runs of equal values of the sorted ``keys``."""
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if len(keys) else keys
+    ends = np.append(starts[1:], len(keys))
+    return [slice(int(a), int(b)) for a, b in zip(starts, ends)]
+
+
+def _with_shard(batch: dict, bases: np.ndarray) -> dict:
+    """Step 3's key: the shard of each paragraph."""
+    return {**batch, "shard": np.searchsorted(bases[:, 1], batch["node"], side="right") - 1}
+
+
+def _owners(group: dict, folder: str, bases: np.ndarray, options: DedupOptions) -> dict:
+    """Step 3: each paragraph (``item``) of a group (``root``) with its document."""
+    table = _table(folder, bases)
+    items = group["node"].tolist()
+    table.prefetch(items)
+    return {"root": group["root"], "item": group["node"],
+            "doc": np.array([table.doc_of(i) for i in items], dtype=np.int64)}
+
+
+def _candidates(group: dict, options: DedupOptions) -> dict:
+    """Step 4: the pairs of documents of each paragraph group."""
+    order = np.argsort(group["root"], kind="stable")
+    roots, docs = group["root"][order], group["doc"][order]
+    dedup = Deduplicator(options)
+    found = [pair for run in _runs(roots) for pair in dedup.document_candidates(docs[run].tolist())]
+    return {"a": np.array([a for a, _ in found], dtype=np.int64), "b": np.array([b for _, b in found], dtype=np.int64)}
+
+
+def _verify_documents(group: dict, folder: str, bases: np.ndarray, options: DedupOptions) -> dict:
+    """Step 5: the distinct candidate pairs whose documents are copies, with their Jaccard."""
+    pairs = np.unique(np.stack([group["a"], group["b"]], axis=1), axis=0).tolist()
+    table = _table(folder, bases)
+    table.prefetch_documents(d for pair in pairs for d in pair)
+    view, dedup = View(table), Deduplicator(options)
+    found = [(a, b) for a, b in pairs if dedup.document_similarity(view, a, b) is not None]
+    return {"a": np.array([a for a, _ in found], dtype=np.int64), "b": np.array([b for _, b in found], dtype=np.int64)}
+
+
+def _document_clusters(group: dict, folder: str, bases: np.ndarray, options: DedupOptions) -> dict:
+    """Step 7: each document cluster's record (``number``: its smallest document) and its
+    copies (``number``: the copy; ``text``: the id of the document kept)."""
+    order = np.argsort(group["root"], kind="stable")
+    roots, docs = group["root"][order], group["node"][order]
+    table = _table(folder, bases)
+    table.prefetch_documents(docs.tolist())
+    view, dedup = View(table), Deduplicator(options)
+    kinds, numbers, texts = [], [], []
+    for run in _runs(roots):
+        found, copies = dedup.document_cluster(view, docs[run].tolist(), table.document)
+        kinds.append(RECORD)
+        numbers.append(int(roots[run.start]))
+        texts.append(json.dumps(found.to_json(), ensure_ascii=False))
+        for doc, kept in copies.items():
+            kinds.append(COPY)
+            numbers.append(doc)
+            texts.append(kept)
+    return {"kind": np.array(kinds, dtype=np.int64), "number": np.array(numbers, dtype=np.int64),
+            "text": np.array(texts, dtype=object)}
+
+
+def _with_family(owned, families, groups: int):
+    """Step 8, first shuffle: the paragraphs of ``owned`` with the smallest document of their
+    document's cluster (``family``), or the document itself when it has no copy."""
+    rows = owned.map_batches(_as_family_rows, batch_format="numpy")
+    if families is None:
+        return rows.map_batches(_attach_family, batch_format="numpy")
+    heads = families.map_batches(_as_family_heads, batch_format="numpy")
+    return shuffle(rows.union(heads), "doc", groups, _attach_family)
+
+
+def _as_family_rows(batch: dict) -> dict:
+    none = np.full(len(batch["doc"]), -1, dtype=np.int64)
+    return {"doc": batch["doc"], "root": batch["root"], "item": batch["item"], "family": none}
+
+
+def _as_family_heads(batch: dict) -> dict:
+    """A document cluster's member (``node``) as a row giving its family (``root``)."""
+    none = np.full(len(batch["node"]), -1, dtype=np.int64)
+    return {"doc": batch["node"], "root": none, "item": none, "family": batch["root"]}
+
+
+def _attach_family(group: dict) -> dict:
+    """Each paragraph row of ``group`` with its document's family, from the heads among the
+    rows, or the document itself."""
+    is_head = group["item"] < 0
+    family = dict(zip(group["doc"][is_head].tolist(), group["family"][is_head].tolist()))
+    rows = ~is_head
+    docs = group["doc"][rows]
+    return {"root": group["root"][rows], "item": group["item"][rows], "doc": docs,
+            "family": np.array([family.get(d, d) for d in docs.tolist()], dtype=np.int64)}
+
+
+def _paragraph_clusters(group: dict, folder: str, bases: np.ndarray, options: DedupOptions) -> dict:
+    """Step 8: the record of each paragraph group that reaches beyond one family
+    (``number``: the group's smallest paragraph)."""
+    order = np.argsort(group["root"], kind="stable")
+    roots, items = group["root"][order], group["item"][order]
+    family = dict(zip(group["doc"].tolist(), group["family"].tolist()))
+    table = _table(folder, bases)
+    table.prefetch(items.tolist())
+    view, dedup = View(table), Deduplicator(options)
+    numbers, texts = [], []
+    for run in _runs(roots):
+        found = dedup.paragraph_cluster(view, items[run].tolist(), family.__getitem__, table.document)
+        if found is not None:
+            numbers.append(int(roots[run.start]))
+            texts.append(json.dumps(found.to_json(), ensure_ascii=False))
+    return {"number": np.array(numbers, dtype=np.int64), "text": np.array(texts, dtype=object)}
