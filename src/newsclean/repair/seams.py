@@ -51,6 +51,13 @@ _WEAK_RIGHT = regex.compile(r"[\p{Han}\p{N}“「《A-Za-z]")
 #: word cut by the break (``在Face`` / ``book贴出``), joined without a space.
 _LATIN_END = regex.compile(r"\p{Han}[^\p{Han}]{0,20}[A-Za-z]$")
 _LATIN_START = regex.compile(r"[A-Za-z]")
+#: English text stopping on a word, and a block going on in lower case, which no English
+#: sentence opens with: ``necessary to ma`` / ``ke justice a reality``.
+_ENGLISH_END = regex.compile(r"[A-Za-z]+ [A-Za-z]+,?$")
+_LOWER_START = regex.compile(r"[a-z]")
+#: An e-mail address cut after its at sign, which never ends one: ``caibian3＠`` / ``peopledaily．com．cn``.
+_ADDRESS_END = regex.compile(r"[A-Za-z0-9._-][@＠]$")
+_ADDRESS_START = regex.compile(r"[A-Za-z0-9]")
 _LATIN_LETTER = regex.compile(r"[A-Za-z]")
 _LATIN_TAIL = regex.compile(r"[A-Za-z]+$")
 _LATIN_HEAD = regex.compile(r"[A-Za-z]+")
@@ -68,7 +75,7 @@ class Seam:
     """Two blocks join: ``rule`` names the damage, ``drop`` characters of the right block go.
 
     ``basis`` is the kind of evidence (``word``, ``repeated``, ``continuation``, ``quote``,
-    ``enumeration``, ``latin``, ``open``, ``wrap``), ``word`` the dictionary word involved if
+    ``enumeration``, ``latin``, ``address``, ``open``, ``wrap``), ``word`` the dictionary word involved if
     any, ``support`` a second kind of evidence behind a repeated character (``continuation``
     or ``quote``), and ``evidence`` the sentence the edit log shows.
     """
@@ -149,6 +156,10 @@ class SeamJudge:
             return None
         if _LATIN_END.search(left[-22:]) and _LATIN_START.match(right):
             return Seam("page_break", 0, "a Latin word cut across the seam", "latin")
+        if _ENGLISH_END.search(left[-60:]) and _LOWER_START.match(right):
+            return Seam("page_break", 0, "an English sentence goes on in lower case", "latin")
+        if _ADDRESS_END.search(left) and _ADDRESS_START.match(right):
+            return Seam("page_break", 0, "an e-mail address cut after its at sign", "address")
         word = spanning_word(left.rstrip(MARKUP), right)
         if word:
             return Seam("page_break", 0, f"word {word}", "word", word)
