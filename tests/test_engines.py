@@ -22,7 +22,7 @@ from newsclean.dedup import Deduplicator
 from newsclean.dedup.cluster import UnionFind
 from newsclean.dedup.prints import PrintTable
 from newsclean.document import Document
-from newsclean.engine import RayEngine, Shard, Spool, band_shuffle, process_shard, ray_groups
+from newsclean.engine import RayEngine, Shard, Spool, band_shuffle, process_shard, ray_groups, shard_table
 from newsclean.engine.components import components
 from newsclean.io import read_inputs
 from newsclean.job import RunOptions
@@ -97,7 +97,11 @@ def test_the_shard_size_does_not_change_the_output(corpus, reference, tmp_path):
     assert clean(corpus, tmp_path, "--workers", "1", "--shard-size", "3") == reference
 
 
-def test_the_ray_engine_gives_the_same_bytes_as_the_local_one(corpus, reference, tmp_path):
+def test_the_ray_engine_gives_the_same_bytes_as_the_local_one(corpus, reference, tmp_path, monkeypatch):
+    """Every Ray task reads its paragraphs and documents in several batches, and every shuffle
+    has several groups."""
+    monkeypatch.setattr(shard_table, "READ_BATCH", 5)
+    monkeypatch.setattr(ray_groups, "GROUP_ROWS", 64)
     assert clean(corpus, tmp_path, "--engine", "ray", "--workers", "2", "--shard-size", "20") == reference
 
 

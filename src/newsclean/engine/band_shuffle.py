@@ -15,8 +15,10 @@ hashes stay in the shards' files, and a Ray Data pipeline finds the pairs:
    band and verifies the rest on their keys (:meth:`~newsclean.dedup.Deduplicator.verify`),
    read from the work folder by a :class:`~newsclean.engine.shard_table.ShardTable`.
 
-The driver receives only the verified pairs: the same pairs, with the same
-similarities, as on one machine.  Tasks read the work folder, so on a cluster of
+The result is the same pairs, with the same similarities, as on one machine:
+:func:`pair_dataset` leaves them on Ray for the clustering that follows
+(:mod:`~newsclean.engine.ray_cluster`), :func:`similar_pairs` collects them in the
+driver (for an archive run, which clusters there).  Tasks read the work folder, so on a cluster of
 several machines it must be on storage every node reads (a shared file system).
 
 >>> from newsclean.document import Document
@@ -44,7 +46,8 @@ from ..dedup import DedupOptions, Deduplicator
 from ..dedup.lsh import bucket_pairs
 from ..dedup.prints import shard_bases  # noqa: F401  (for the example)
 from .ray_groups import group_count, shuffle
-from .shard_table import ShardTable
+from . import shard_table
+from .shard_table import ShardTable, read_batches
 from .spool import Spool
 
 
@@ -71,7 +74,8 @@ def pair_dataset(spool: Spool, bases: np.ndarray, options: DedupOptions, cpus: i
     buckets = ray.data.range(len(bases) - 1).map_batches(
         _read, batch_format="numpy", fn_kwargs=dict(folder=folder, bases=bases))
     pairs = shuffle(buckets, "bucket", groups, _bucket_pairs)
-    return shuffle(pairs, "pair", groups, _verify, folder=folder, bases=bases, options=options)
+    return shuffle(pairs, "pair", groups, _verify, folder=folder, bases=bases, options=options,
+                   read_batch=shard_table.READ_BATCH)
 
 
 def _read(batch: dict, folder: str, bases: np.ndarray) -> dict:
@@ -106,13 +110,18 @@ def _bucket_pairs(group: dict) -> dict:
     return {"pair": bucket_pairs(group["bucket"][order], group["item"][order])}
 
 
-def _verify(group: dict, folder: str, bases: np.ndarray, options: DedupOptions) -> dict:
-    """The distinct pairs of a group that pass verification, as item numbers."""
+def _verify(group: dict, folder: str, bases: np.ndarray, options: DedupOptions, read_batch: int) -> dict:
+    """The distinct pairs of a group that pass verification, as item numbers, their keys read
+    a batch of pairs at a time."""
     packed = np.unique(group["pair"])
     first, second = packed >> np.int64(32), packed & np.int64(0xFFFFFFFF)
     table = ShardTable(Spool(Path(folder)), bases)
-    table.prefetch(np.concatenate([first, second]).tolist())
-    pairs = Deduplicator(options).verify(zip(first.tolist(), second.tolist()), table.doc_of, table.item_key)
+    dedup, pairs = Deduplicator(options), {}
+    for batch in read_batches([2] * len(packed), read_batch):
+        table.forget()
+        chosen = slice(batch.start, batch.stop)
+        table.prefetch(np.concatenate([first[chosen], second[chosen]]).tolist())
+        pairs.update(dedup.verify(zip(first[chosen].tolist(), second[chosen].tolist()), table.doc_of, table.item_key))
     return {"a": np.array([a for a, _ in pairs], dtype=np.int64),
             "b": np.array([b for _, b in pairs], dtype=np.int64),
             "similarity": np.array(list(pairs.values()), dtype=np.float64)}

@@ -41,7 +41,8 @@ from ..dedup.deduplicator import View
 from . import band_shuffle
 from .components import components
 from .ray_groups import group_count, shuffle, where
-from .shard_table import ShardTable
+from . import shard_table
+from .shard_table import ShardTable, read_batches
 from .spool import Spool
 
 #: ``kind`` of the rows of step 7.
@@ -53,7 +54,7 @@ def cluster(dedup: Deduplicator, spool: Spool, bases: np.ndarray, cpus: int) -> 
     running; see the module docstring.  Sets ``dedup.stats["cluster"]`` as
     :meth:`~newsclean.dedup.Deduplicator.cluster` does."""
     start = time.perf_counter()
-    files = dict(folder=str(spool.folder), bases=bases, options=dedup.options)
+    files = dict(folder=str(spool.folder), bases=bases, options=dedup.options, read_batch=shard_table.READ_BATCH)
     pairs = band_shuffle.pair_dataset(spool, bases, dedup.options, cpus).materialize() \
         if bases[-1, 1] >= 2 else None
     verified = pairs.count() if pairs is not None else 0
@@ -62,12 +63,14 @@ def cluster(dedup: Deduplicator, spool: Spool, bases: np.ndarray, cpus: int) -> 
         groups = group_count(verified, cpus)
         labels = components(pairs.select_columns(["a", "b"]), groups)
         owned = shuffle(labels.map_batches(_with_shard, batch_format="numpy", fn_kwargs=dict(bases=bases)),
-                        "shard", groups, _owners, **files).materialize()
-        candidates = shuffle(owned, "root", groups, _candidates, options=dedup.options)
-        copies = shuffle(candidates, "a", groups, _verify_documents, **files).materialize()
-        families = components(copies, groups) if copies.count() else None
+                        "shard", groups, _owners, folder=files["folder"], bases=bases).materialize()
+        candidates = shuffle(owned, "root", groups, _candidates, options=dedup.options).materialize()
+        copies = shuffle(candidates, "a", group_count(candidates.count(), cpus), _verify_documents,
+                         **files).materialize()
+        families = components(copies, group_count(copies.count(), cpus)) if copies.count() else None
         if families is not None:
-            found = shuffle(families, "root", groups, _document_clusters, **files).materialize()
+            found = shuffle(families, "root", group_count(families.count(), cpus), _document_clusters,
+                            **files).materialize()
             doc_records, doc_copies = (where(found, "kind", kind, ["number", "text"]).materialize()
                                        for kind in (RECORD, COPY))
         par_records = shuffle(_with_family(owned, families, groups), "root", groups,
@@ -115,18 +118,33 @@ def _runs(keys: np.ndarray) -> list[slice]:
     return [slice(int(a), int(b)) for a, b in zip(starts, ends)]
 
 
+def _read_runs(roots: np.ndarray, table: ShardTable, members: np.ndarray, prefetch,
+               read_batch: int) -> Iterator[slice]:
+    """The runs of ``roots`` (groups), each one's ``members`` read into ``table`` by
+    ``prefetch`` a batch of runs (about ``read_batch`` members) at a time, the batch before
+    forgotten."""
+    runs = _runs(roots)
+    for batch in read_batches([run.stop - run.start for run in runs], read_batch):
+        table.forget()
+        prefetch(members[runs[batch.start].start:runs[batch.stop - 1].stop].tolist())
+        yield from (runs[n] for n in batch)
+
+
 def _with_shard(batch: dict, bases: np.ndarray) -> dict:
     """Step 3's key: the shard of each paragraph."""
     return {**batch, "shard": np.searchsorted(bases[:, 1], batch["node"], side="right") - 1}
 
 
-def _owners(group: dict, folder: str, bases: np.ndarray, options: DedupOptions) -> dict:
-    """Step 3: each paragraph (``item``) of a group (``root``) with its document."""
-    table = _table(folder, bases)
-    items = group["node"].tolist()
-    table.prefetch(items)
-    return {"root": group["root"], "item": group["node"],
-            "doc": np.array([table.doc_of(i) for i in items], dtype=np.int64)}
+def _owners(group: dict, folder: str, bases: np.ndarray) -> dict:
+    """Step 3: each paragraph (``item``) of a group (``root``) with its document, read from
+    its shard's fingerprints (each shard of the group once)."""
+    spool, items = Spool(Path(folder)), group["node"]
+    shards = np.searchsorted(bases[:, 1], items, side="right") - 1
+    docs = np.zeros(len(items), dtype=np.int64)
+    for shard in np.unique(shards).tolist():
+        here = shards == shard
+        docs[here] = spool.prints(shard).item_doc[items[here] - bases[shard, 1]] + bases[shard, 0]
+    return {"root": group["root"], "item": items, "doc": docs}
 
 
 def _candidates(group: dict, options: DedupOptions) -> dict:
@@ -134,30 +152,37 @@ def _candidates(group: dict, options: DedupOptions) -> dict:
     order = np.argsort(group["root"], kind="stable")
     roots, docs = group["root"][order], group["doc"][order]
     dedup = Deduplicator(options)
-    found = [pair for run in _runs(roots) for pair in dedup.document_candidates(docs[run].tolist())]
-    return {"a": np.array([a for a, _ in found], dtype=np.int64), "b": np.array([b for _, b in found], dtype=np.int64)}
+    return _pair_columns([pair for run in _runs(roots) for pair in dedup.document_candidates(docs[run].tolist())])
 
 
-def _verify_documents(group: dict, folder: str, bases: np.ndarray, options: DedupOptions) -> dict:
-    """Step 5: the distinct candidate pairs whose documents are copies, with their Jaccard."""
+def _verify_documents(group: dict, folder: str, bases: np.ndarray, options: DedupOptions,
+                      read_batch: int) -> dict:
+    """Step 5: the distinct candidate pairs whose documents are copies."""
     pairs = np.unique(np.stack([group["a"], group["b"]], axis=1), axis=0).tolist()
     table = _table(folder, bases)
-    table.prefetch_documents(d for pair in pairs for d in pair)
     view, dedup = View(table), Deduplicator(options)
-    found = [(a, b) for a, b in pairs if dedup.document_similarity(view, a, b) is not None]
-    return {"a": np.array([a for a, _ in found], dtype=np.int64), "b": np.array([b for _, b in found], dtype=np.int64)}
+    found = []
+    for batch in read_batches([2] * len(pairs), read_batch):
+        table.forget()
+        table.prefetch_documents(d for n in batch for d in pairs[n])
+        found += [pairs[n] for n in batch if dedup.document_similarity(view, *pairs[n]) is not None]
+    return _pair_columns(found)
 
 
-def _document_clusters(group: dict, folder: str, bases: np.ndarray, options: DedupOptions) -> dict:
+def _pair_columns(pairs: list[tuple[int, int]]) -> dict:
+    return {"a": np.array([a for a, _ in pairs], dtype=np.int64), "b": np.array([b for _, b in pairs], dtype=np.int64)}
+
+
+def _document_clusters(group: dict, folder: str, bases: np.ndarray, options: DedupOptions,
+                       read_batch: int) -> dict:
     """Step 7: each document cluster's record (``number``: its smallest document) and its
     copies (``number``: the copy; ``text``: the id of the document kept)."""
     order = np.argsort(group["root"], kind="stable")
     roots, docs = group["root"][order], group["node"][order]
     table = _table(folder, bases)
-    table.prefetch_documents(docs.tolist())
     view, dedup = View(table), Deduplicator(options)
     kinds, numbers, texts = [], [], []
-    for run in _runs(roots):
+    for run in _read_runs(roots, table, docs, table.prefetch_documents, read_batch):
         found, copies = dedup.document_cluster(view, docs[run].tolist(), table.document)
         kinds.append(RECORD)
         numbers.append(int(roots[run.start]))
@@ -202,17 +227,17 @@ def _attach_family(group: dict) -> dict:
             "family": np.array([family.get(d, d) for d in docs.tolist()], dtype=np.int64)}
 
 
-def _paragraph_clusters(group: dict, folder: str, bases: np.ndarray, options: DedupOptions) -> dict:
+def _paragraph_clusters(group: dict, folder: str, bases: np.ndarray, options: DedupOptions,
+                        read_batch: int) -> dict:
     """Step 8: the record of each paragraph group that reaches beyond one family
     (``number``: the group's smallest paragraph)."""
     order = np.argsort(group["root"], kind="stable")
     roots, items = group["root"][order], group["item"][order]
     family = dict(zip(group["doc"].tolist(), group["family"].tolist()))
     table = _table(folder, bases)
-    table.prefetch(items.tolist())
     view, dedup = View(table), Deduplicator(options)
     numbers, texts = [], []
-    for run in _runs(roots):
+    for run in _read_runs(roots, table, items, table.prefetch, read_batch):
         found = dedup.paragraph_cluster(view, items[run].tolist(), family.__getitem__, table.document)
         if found is not None:
             numbers.append(int(roots[run.start]))

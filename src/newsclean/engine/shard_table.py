@@ -21,7 +21,8 @@ its memory grows with the paragraphs asked for, not with the corpus.
 """
 from __future__ import annotations
 
-from typing import Iterable
+import functools
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -30,15 +31,48 @@ from ..document import Document
 from .spool import Spool
 
 
+#: Paragraphs or documents a Ray task reads at once before it forgets them: bounds a task's
+#: memory (about 3 KB a document's key) whatever its shuffle group holds.
+READ_BATCH = 1 << 14
+#: Shards whose fingerprint arrays (about 200 KB for 500 documents) a table keeps while it
+#: reads one batch of paragraphs after another.
+PRINTS_KEPT = 256
+
+
+def read_batches(sizes: Sequence[int], limit: int) -> Iterator[range]:
+    """Consecutive ranges of units (pairs, clusters) that ask for at most ``limit`` paragraphs
+    or documents together, ``sizes`` being what each unit asks for; a unit larger than
+    ``limit`` is a range of its own.
+
+    >>> list(read_batches([2, 2, 2, 5, 1], limit=4))
+    [range(0, 2), range(2, 3), range(3, 4), range(4, 5)]
+    """
+    start, total = 0, 0
+    for n, size in enumerate(sizes):
+        if total and total + size > limit:
+            yield range(start, n)
+            start, total = n, 0
+        total += size
+    if start < len(sizes):
+        yield range(start, len(sizes))
+
+
 class ShardTable:
     """Items and documents of the shards in ``spool``, numbered by ``bases``
-    (:func:`~newsclean.dedup.prints.shard_bases`), read on demand and kept."""
+    (:func:`~newsclean.dedup.prints.shard_bases`), read on demand and kept until
+    :meth:`forget`."""
 
     def __init__(self, spool: Spool, bases: np.ndarray):
         self.shard_bases = bases
         self._spool = spool
+        self._prints = functools.lru_cache(maxsize=PRINTS_KEPT)(spool.prints)
         self._items: dict[int, tuple[int, int, str]] = {}
         self._docs: dict[int, tuple[str, str]] = {}
+
+    def forget(self) -> None:
+        """Let go of the items and documents read so far (a task reading batch after batch)."""
+        self._items.clear()
+        self._docs.clear()
 
     @property
     def documents(self) -> int:
@@ -55,7 +89,7 @@ class ShardTable:
         shards = np.searchsorted(self.shard_bases[:, 1], wanted, side="right") - 1
         for shard in np.unique(shards).tolist():
             first_doc, first_item = (int(x) for x in self.shard_bases[shard, :2])
-            prints = self._spool.prints(shard)
+            prints = self._prints(shard)
             for item in wanted[shards == shard].tolist():
                 local = item - first_item
                 offset, size = prints.item_keys[local]
@@ -68,7 +102,7 @@ class ShardTable:
         wanted = np.unique(np.fromiter(docs, dtype=np.int64))
         shards = np.searchsorted(self.shard_bases[:, 0], wanted, side="right") - 1
         for shard in np.unique(shards).tolist():
-            self._read_documents(shard, self._spool.prints(shard), set(wanted[shards == shard].tolist()))
+            self._read_documents(shard, self._prints(shard), set(wanted[shards == shard].tolist()))
 
     def _read_documents(self, shard: int, prints, docs: set[int]) -> None:
         first_doc = int(self.shard_bases[shard, 0])
