@@ -116,14 +116,12 @@ class Deduplicator:
         and the id each copy is a duplicate of, by document number.  ``document(d)`` gives
         the text of document ``d`` for the clusters' members; ``find_pairs(table)`` finds
         the :meth:`similar_pairs` of ``table`` (by default, here; an engine may find them
-        elsewhere).  ``table`` may also be a table that reads items on demand
-        (:class:`~newsclean.engine.shard_table.ShardTable`, without an archive): only the
-        items of the pairs are asked for."""
+        elsewhere).  The clusters are built group by group with the methods below, which an
+        engine may also call on groups it found elsewhere (:mod:`~newsclean.engine.ray_cluster`)."""
         start = time.perf_counter()
         view = View(table)
         pairs = (find_pairs or self.similar_pairs)(table)
         archived = self._match_archive(archive, view, pairs) if archive else 0
-        table.prefetch(item for pair in pairs for item in pair if item < table.items)
         paragraph_groups = self._groups(pairs)
         doc_clusters, copies, doc_groups = self._document_clusters(view, paragraph_groups, document)
         par_clusters = self._paragraph_clusters(view, paragraph_groups, doc_groups, document)
@@ -295,8 +293,9 @@ class Deduplicator:
         k = group[kept]
         copies = {}
         for m, d in zip(members, group):
-            m.similarity = 1.0 if d == k else similarity.get(
-                (min(d, k), max(d, k)), self._jaccard(view.doc_key(d), view.doc_key(k)))
+            pair = (min(d, k), max(d, k))
+            m.similarity = 1.0 if d == k else similarity[pair] if pair in similarity \
+                else self._jaccard(view.doc_key(d), view.doc_key(k))
             if d != k and not view.archived(d):
                 copies[d] = view.id(k)
         return Cluster("document", members, kept, self.options.keep,
@@ -320,10 +319,12 @@ class Deduplicator:
 
 
 class View:
-    """A run's :class:`PrintTable` and the archived documents and paragraphs matched to it,
-    numbered after the run's own."""
+    """A run's fingerprints (a :class:`PrintTable`, or a
+    :class:`~newsclean.engine.shard_table.ShardTable` in a Ray task) and the archived
+    documents and paragraphs matched to it, numbered after the run's own: what the per-group
+    methods of :class:`Deduplicator` read."""
 
-    def __init__(self, table: PrintTable):
+    def __init__(self, table: "PrintTable"):
         self.table = table
         self._docs: list[_Archived] = []
         self._items: list[tuple[int, int, str]] = []

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -250,10 +250,6 @@ class PrintTable:
 
     def paragraph_of(self, item: int) -> int:
         return int(self.item_paragraph[item])
-
-    def prefetch(self, items: Iterable[int]) -> None:
-        """Nothing to do: every item is in memory (see
-        :class:`~newsclean.engine.shard_table.ShardTable`, which reads them)."""
 
     def item_key(self, item: int) -> str:
         return self._read(*self.item_keys[item])
