@@ -18,8 +18,8 @@ work per shard, and clustering, run on Ray Data:
 The driver writes the outputs, streaming the processed shards from the work
 folder in shard order and the clusters in order from Ray, so the output is
 byte-identical to the local engine's.  A run with an archive (``--index``)
-builds its clusters in the driver, from the pairs the shuffle found: its
-matches come from the archive, which is one file on the driver's machine.
+builds its clusters in the driver, from the pairs the shuffle found: it
+matches against, and adds to, one store the driver opens (SQLite or Redis).
 On a cluster of several machines the output folder (which holds the work
 folder) must be on storage every node reads and writes.  See ``docs/scale.md``.
 """
@@ -30,8 +30,8 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from ..dedup.prints import PrintTable, shard_bases
 from ..dedup.cluster import Clustering
+from ..dedup.prints import PrintTable, shard_bases
 from . import band_shuffle, ray_cluster
 from .local import available_cpus
 from .shard_table import ShardTable
