@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from newsclean import Document, Normalise, Repair, replay, undo
+from newsclean.ruleset import RuleError
 from conftest import SAMPLES
 from damage import KINDS, damage
 
@@ -84,3 +85,11 @@ def test_repair_undoes_damage_to_the_seed(example):
     doc = clean(broken)
     assert doc.text.split("\n") == paragraphs, kind
     assert replay(broken, doc.edits) == doc.text
+
+
+def test_a_furniture_rule_says_true_or_false_whether_the_text_goes_on(tmp_path):
+    (tmp_path / "furniture.toml").write_text(
+        '[[rule]]\nid = "continued"\nkind = "line"\npattern = "续见.版"\ntext_goes_on = "yes"\n', encoding="utf-8")
+    with pytest.raises(RuleError) as err:
+        Repair.from_rules(tmp_path)
+    assert str(err.value).startswith(str(tmp_path / "furniture.toml") + ":1:") and "text_goes_on" in str(err.value)

@@ -80,7 +80,8 @@ class Repair:
         width = _wrap_width([blocks[i] for i in kept])
         full = {i for i in kept if width and _full(blocks[i], width)}
         wrapped = {i for before, i in zip(kept, kept[1:]) if before in full and not blocks[i].blank_before}
-        heading = [i not in full and i not in wrapped and self.judge.heading_shaped(t)
+        goes_on = {i - 1 for i, b in enumerate(blocks) if b.kind == "furniture" and b.rule in self.rules.goes_on}
+        heading = [i not in full and i not in wrapped and i not in goes_on and self.judge.heading_shaped(t)
                    for i, t in enumerate(texts)]
         paragraphs = self._join_strong(blocks, kept, width, heading)
         paragraphs = self._reattach(paragraphs, texts, heading)

@@ -15,7 +15,7 @@ import regex
 
 from ..ruleset import Rule, compile_pattern, load_rules
 
-FURNITURE_KINDS = {"line": {"pattern", "max_chars"}, "edge": {"pattern"}}
+FURNITURE_KINDS = {"line": {"pattern", "max_chars", "text_goes_on"}, "edge": {"pattern"}}
 #: Furniture lines are short: a block longer than every rule's ``max_chars`` is not tested.
 FURNITURE_MAX_CHARS = 60
 #: End rules look at a block's last characters and start rules at its first, not the whole block.
@@ -64,6 +64,8 @@ class RepairRules:
     furniture_lines: PatternSet
     furniture_max_chars: int
     furniture_edges: tuple[tuple[str, regex.Pattern], ...]
+    #: Ids of furniture lines that say the text before them goes on elsewhere (（下转第2版）).
+    goes_on: frozenset[str]
     closed_ends: PatternSet
     new_starts: PatternSet
     units: PatternSet
@@ -86,12 +88,16 @@ class RepairRules:
         for value, name in ((max_chars, "max_chars"), (min_chars, "sentence_min_chars")):
             if not isinstance(value, int) or value < 1:
                 raise heading.error(f"{name!r} must be a positive integer")
+        for rule in furniture:
+            if not isinstance(rule.settings.get("text_goes_on", False), bool):
+                raise rule.error("'text_goes_on' must be true or false")
         sentence_words = compile_pattern(heading, "sentence_pattern") \
             if heading and "sentence_pattern" in heading.settings else None
         return cls(
             furniture_lines=PatternSet(_patterns(furniture, "line")),
             furniture_max_chars=max((_max_chars(r) for r in furniture if r.kind == "line"), default=0),
             furniture_edges=tuple(_patterns(furniture, "edge")),
+            goes_on=frozenset(r.id for r in furniture if r.settings.get("text_goes_on") is True),
             closed_ends=PatternSet(_patterns(seams, "end")),
             new_starts=PatternSet(_patterns(seams, "start")),
             units=PatternSet(_patterns(seams, "unit")),

@@ -65,6 +65,9 @@ PAIRS = {"“": "”", "「": "」", "『": "』", "（": "）", "(": ")", "《"
 CLOSERS = {v: k for k, v in PAIRS.items()}
 MARKUP = "*#_|~ "
 CHINESE_NUMERALS = {c: i for i, c in enumerate("零一二三四五六七八九十", start=0)}
+#: The first digits of an item number after a sentence end, and the rest of one with its mark.
+_ITEM_HEAD = regex.compile(r"[。！？；](?<n>\d{1,2})$")
+_ITEM_TAIL = regex.compile(r"(?<n>\d{1,2})(?<mark>[.．、])")
 ENUMERATION = regex.compile(
     r"“(?<n>\d{1,2})”是|(?<n>[一二三四五六七八九十]{1,3})是|(?<n>\d{1,2})[、.．]"
     r"|[（(](?<n>\d{1,2}|[一二三四五六七八九十]{1,3})[)）]|第(?<n>[一二三四五六七八九十]{1,3})[，、是]")
@@ -152,6 +155,8 @@ class SeamJudge:
         quote = _balanced_quote(left, right)
         if quote:
             return Seam("page_break", 0, quote, "quote")
+        if item_number_cut(left, right):
+            return Seam("page_break", 0, "enumeration: the next item's number cut by the break", "enumeration")
         if self.rules.new_start(right.lstrip(MARKUP)):
             return None
         if _LATIN_END.search(left[-22:]) and _LATIN_START.match(right):
@@ -315,6 +320,23 @@ def enumeration_continues(left: str, right: str) -> bool:
         return False
     shape, value, _ = before[-1]
     return any(s == shape and v == value + 1 and start > 0 for s, v, start in after[:2])
+
+
+def item_number_cut(left: str, right: str) -> bool:
+    """``left`` ends a sentence and the first digits of the next item's number, and ``right``
+    opens with the rest of it: the two make the number that follows ``left``'s last marker.
+
+    >>> item_number_cut("9. 共享同济资源，获得结业证书。1", "0. 团体班收费")
+    True
+    >>> item_number_cut("2. 获得学位证书。3", "5. 大学直接合作")
+    False
+    """
+    end, start = _ITEM_HEAD.search(left), _ITEM_TAIL.match(right)
+    before = _markers(left[-300:-len(end.group("n"))]) if end and start else []
+    if not before:
+        return False
+    shape, value, _ = before[-1]
+    return shape == "N" + start.group("mark") and int(end.group("n") + start.group("n")) == value + 1
 
 
 def _markers(text: str) -> list[tuple[str, int, int]]:
