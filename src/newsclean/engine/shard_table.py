@@ -1,12 +1,13 @@
 """The fingerprints of a run's shards, read from the work folder only where they are needed.
 
 A :class:`~newsclean.dedup.prints.PrintTable` holds every paragraph's offsets
-and document number in memory, about 40 bytes a paragraph.  When the verified
-pairs were found elsewhere (the Ray engine's band shuffle), building the
-clusters touches only the paragraphs of those pairs and their documents.  A
-``ShardTable`` holds nothing a paragraph: it reads the paragraphs it is asked
-to :meth:`~ShardTable.prefetch`, each shard's files once, and keeps them, so
-its memory grows with the paragraphs asked for, not with the corpus.
+and document number in memory, about 40 bytes a paragraph.  A Ray task that
+verifies pairs or builds clusters (:mod:`~newsclean.engine.band_shuffle`,
+:mod:`~newsclean.engine.ray_cluster`) touches only the paragraphs and documents
+of its group.  A ``ShardTable`` holds nothing a paragraph: it reads those it is
+asked to :meth:`~ShardTable.prefetch`, each shard's files once, and keeps them
+until :meth:`~ShardTable.forget`; tasks read them in batches
+(:func:`read_batches`), so a task's memory does not grow with its group.
 
 >>> import tempfile, pathlib
 >>> from newsclean.document import Document
