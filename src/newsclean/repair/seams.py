@@ -61,6 +61,9 @@ _ADDRESS_START = regex.compile(r"[A-Za-z0-9]")
 _LATIN_LETTER = regex.compile(r"[A-Za-z]")
 _LATIN_TAIL = regex.compile(r"[A-Za-z]+$")
 _LATIN_HEAD = regex.compile(r"[A-Za-z]+")
+#: How near the seam a bracket must open (in the left block) and close (in the right) for the
+#: pair to join them when a quote inside it was left open: ``X Japan(…获得“`` / ``视觉系“称号的乐团)``.
+NEAR = 30
 PAIRS = {"“": "”", "「": "」", "『": "』", "（": "）", "(": ")", "《": "》", "【": "】", "[": "]"}
 CLOSERS = {v: k for k, v in PAIRS.items()}
 MARKUP = "*#_|~ "
@@ -247,22 +250,32 @@ def _words_without_copy(left: str, right: str) -> list[str]:
 
 
 def _balanced_quote(left: str, right: str) -> str | None:
-    """The evidence when ``left`` leaves a quote or bracket open that ``right`` closes."""
+    """The evidence when ``left`` leaves a quote or bracket open that ``right`` closes: the
+    innermost one, or one that opened and closes within :data:`NEAR` characters of the seam."""
     opener = _unclosed_opener(left)
     if opener and _unmatched_closer(right) == PAIRS[opener]:
         return f"quote {opener}…{PAIRS[opener]} balanced across the seam"
+    closer = _unmatched_closer(right[:NEAR])
+    if closer and CLOSERS[closer] in _open_stack(left[-NEAR:]):
+        return f"bracket {CLOSERS[closer]}…{closer} balanced across the seam"
     return None
 
 
 def _unclosed_opener(text: str) -> str | None:
     """The innermost bracket or quote still open at the end of ``text``."""
+    stack = _open_stack(text)
+    return stack[-1] if stack else None
+
+
+def _open_stack(text: str) -> list[str]:
+    """The brackets and quotes still open at the end of ``text``, outermost first."""
     stack: list[str] = []
     for c in text:
         if c in PAIRS:
             stack.append(c)
         elif c in CLOSERS and stack and stack[-1] == CLOSERS[c]:
             stack.pop()
-    return stack[-1] if stack else None
+    return stack
 
 
 def early_closer(text: str, reach: int = 10) -> str | None:
