@@ -45,8 +45,8 @@ import numpy as np
 from ..dedup import DedupOptions, Deduplicator
 from ..dedup.lsh import bucket_pairs
 from ..dedup.prints import shard_bases  # noqa: F401  (for the example)
-from .ray_groups import group_count, shuffle
 from . import shard_table
+from .ray_groups import group_count, pair_columns, shuffle
 from .shard_table import ShardTable, read_batches
 from .spool import Spool
 
@@ -122,6 +122,4 @@ def _verify(group: dict, folder: str, bases: np.ndarray, options: DedupOptions, 
         chosen = slice(batch.start, batch.stop)
         table.prefetch(np.concatenate([first[chosen], second[chosen]]).tolist())
         pairs.update(dedup.verify(zip(first[chosen].tolist(), second[chosen].tolist()), table.doc_of, table.item_key))
-    return {"a": np.array([a for a, _ in pairs], dtype=np.int64),
-            "b": np.array([b for _, b in pairs], dtype=np.int64),
-            "similarity": np.array(list(pairs.values()), dtype=np.float64)}
+    return {**pair_columns(list(pairs)), "similarity": np.array(list(pairs.values()), dtype=np.float64)}

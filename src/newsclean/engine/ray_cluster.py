@@ -40,7 +40,7 @@ from ..dedup.cluster import Clustering
 from ..dedup.deduplicator import View
 from . import band_shuffle
 from .components import components
-from .ray_groups import group_count, shuffle, where
+from .ray_groups import group_count, pair_columns, shuffle, where
 from . import shard_table
 from .shard_table import ShardTable, read_batches
 from .spool import Spool
@@ -67,7 +67,8 @@ def cluster(dedup: Deduplicator, spool: Spool, bases: np.ndarray, cpus: int) -> 
         candidates = shuffle(owned, "root", groups, _candidates, options=dedup.options).materialize()
         copies = shuffle(candidates, "a", group_count(candidates.count(), cpus), _verify_documents,
                          **files).materialize()
-        families = components(copies, group_count(copies.count(), cpus)) if copies.count() else None
+        copied = copies.count()
+        families = components(copies, group_count(copied, cpus)) if copied else None
         if families is not None:
             found = shuffle(families, "root", group_count(families.count(), cpus), _document_clusters,
                             **files).materialize()
@@ -152,7 +153,7 @@ def _candidates(group: dict, options: DedupOptions) -> dict:
     order = np.argsort(group["root"], kind="stable")
     roots, docs = group["root"][order], group["doc"][order]
     dedup = Deduplicator(options)
-    return _pair_columns([pair for run in _runs(roots) for pair in dedup.document_candidates(docs[run].tolist())])
+    return pair_columns([pair for run in _runs(roots) for pair in dedup.document_candidates(docs[run].tolist())])
 
 
 def _verify_documents(group: dict, folder: str, bases: np.ndarray, options: DedupOptions,
@@ -166,11 +167,8 @@ def _verify_documents(group: dict, folder: str, bases: np.ndarray, options: Dedu
         table.forget()
         table.prefetch_documents(d for n in batch for d in pairs[n])
         found += [pairs[n] for n in batch if dedup.document_similarity(view, *pairs[n]) is not None]
-    return _pair_columns(found)
+    return pair_columns(found)
 
-
-def _pair_columns(pairs: list[tuple[int, int]]) -> dict:
-    return {"a": np.array([a for a, _ in pairs], dtype=np.int64), "b": np.array([b for _, b in pairs], dtype=np.int64)}
 
 
 def _document_clusters(group: dict, folder: str, bases: np.ndarray, options: DedupOptions,

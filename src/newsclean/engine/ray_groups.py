@@ -5,6 +5,8 @@ task reduces a slice of the keys with numpy, not one key at a time in Python.
 """
 from __future__ import annotations
 
+import numpy as np
+
 #: Rows a shuffle group holds, on average, at most (one row is a few int64 columns).
 GROUP_ROWS = 1 << 22
 
@@ -36,6 +38,11 @@ def shuffle(ds, column: str, groups: int, reduce, **kwargs):
 def where(ds, column: str, value: int, keep: list[str]):
     """The ``keep`` columns of the rows of ``ds`` whose ``column`` equals ``value``."""
     return ds.map_batches(_where, batch_format="numpy", fn_kwargs=dict(column=column, value=value, keep=keep))
+
+
+def pair_columns(pairs: list[tuple[int, int]]) -> dict:
+    """Pairs as the int64 columns ``a`` and ``b`` of a task's output."""
+    return {"a": np.array([a for a, _ in pairs], dtype=np.int64), "b": np.array([b for _, b in pairs], dtype=np.int64)}
 
 
 def _where(batch: dict, column: str, value: int, keep: list[str]) -> dict:

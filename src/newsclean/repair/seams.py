@@ -81,9 +81,9 @@ class Seam:
     """Two blocks join: ``rule`` names the damage, ``drop`` characters of the right block go.
 
     ``basis`` is the kind of evidence (``word``, ``repeated``, ``continuation``, ``quote``,
-    ``enumeration``, ``latin``, ``address``, ``open``, ``wrap``), ``word`` the dictionary word involved if
-    any, ``support`` a second kind of evidence behind a repeated character (``continuation``
-    or ``quote``), and ``evidence`` the sentence the edit log shows.
+    ``enumeration``, ``latin``, ``address``, ``open``, ``wrap``), ``word`` the dictionary
+    word involved if any, ``support`` a second kind of evidence behind a repeated character
+    (``continuation`` or ``quote``), and ``evidence`` the sentence the edit log shows.
     """
 
     rule: str
