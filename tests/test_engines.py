@@ -49,9 +49,13 @@ def corpus(tmp_path_factory):
     articles: list[list[str]] = []
     for n in range(DOCUMENTS):
         paragraphs = article(rng, characters)
-        if n % 10 == 4:  # a republished copy, lightly edited
+        if n % 10 == 4:  # a republished copy, lightly edited; every other one lost a paragraph's start
             paragraphs = list(rng.choice(articles))
             paragraphs[-1] = paragraphs[-1][:-1] + "，记者另有补充。"
+            if n % 20 == 14:
+                body = paragraphs[1]
+                cut = next(i for i in range(8, len(body)) if regex.match(r"\p{Han}{2}", body[i - 1:i + 1]))
+                paragraphs[1] = body[cut:]
         elif n % 10 == 9:  # a paragraph shared with the seed, and with other articles
             paragraphs.insert(2, rng.choice(shared[:3]))
         articles.append(paragraphs)
@@ -86,6 +90,8 @@ def reference(corpus, tmp_path_factory):
 def test_the_corpus_has_duplicates_and_repairs_to_compare(reference):
     corpus, duplicates, _, stats = reference
     assert stats["output"]["clusters"]["document"] >= 10 and stats["output"]["clusters"]["paragraph"] >= 1
+    records = [json.loads(line) for line in corpus.decode("utf-8").splitlines()]
+    assert sum(f.get("detail", "").startswith("copy ") for r in records for f in r["flags"]) >= 3
     assert stats["stages"]["repair"]["edits"] > DOCUMENTS
 
 

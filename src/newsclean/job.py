@@ -17,6 +17,7 @@ import importlib.metadata
 import json
 import tempfile
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -103,12 +104,21 @@ def run_job(inputs: Sequence[str], out: Path | str, options: RunOptions, *,
             with staged.open("corpus.jsonl") as f:
                 copies = iter(clustering.copies)  # in document order, as the records come
                 copy = next(copies, None)
+                flagged = iter(clustering.flags if options.orphans != "keep" else ())
+                flags = next(flagged, None)
                 for number, line, record in batch.records():
-                    if copy and copy[0] == number:  # else the spooled line is already the record to write
+                    given_away = []
+                    if flags and flags[0] == number:
+                        given_away, flags = flags[1], next(flagged, None)
+                    changed = False  # else the spooled line is already the record to write
+                    if copy and copy[0] == number:
                         kept, copy = copy[1], next(copies, None)
                         if options.drop_duplicates:
                             continue
                         record["duplicate_of"] = kept
+                        changed = True
+                    changed |= _add_flags(record, given_away, batch.stats.flags)
+                    if changed:
                         line = json.dumps(record, ensure_ascii=False) + "\n"
                     f.write(line)
                     report.add(record)
@@ -232,6 +242,16 @@ def _process(inputs, options: RunOptions, spool: Spool, engine, on_error, on_doc
     batch.table = engine.table(spool, sizes, whole=bool(options.index))
     batch.stats.stage("read").documents = batch.documents
     return batch
+
+
+def _add_flags(record: dict, flags: list[dict], counts: Counter) -> bool:
+    """Add to ``record`` the ``flags`` it does not have yet (a fragment its copies gave
+    away, which repair may have flagged already), counting them; whether any was new."""
+    have = {(f["kind"], f["paragraph"]) for f in record["flags"]}
+    new = [f for f in flags if (f["kind"], f["paragraph"]) not in have]
+    record["flags"] += new
+    counts.update(f["kind"] for f in new)
+    return bool(new)
 
 
 def _manifest(inputs: Sequence[str], options: RunOptions) -> dict:

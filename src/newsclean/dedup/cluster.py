@@ -8,7 +8,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
+
+from ..document import Flag
 
 KEEP_RULES = ("first", "longest")
 
@@ -101,27 +103,43 @@ def choose_kept(members: list[Member], rule: str) -> int:
     raise ValueError(f"keep rule must be one of {KEEP_RULES}, not {rule!r}")
 
 
+class DocumentCluster(NamedTuple):
+    """One document cluster as :meth:`~newsclean.dedup.Deduplicator.document_cluster` finds
+    it: the cluster, the id each copy of this batch duplicates (by document number), and the
+    flags its copies give away (by document number)."""
+
+    cluster: Cluster
+    copies: dict[int, str]
+    flags: dict[int, list[Flag]]
+
+
 @dataclass
 class Clustering:
     """The ``cluster`` stage's result as the writer takes it: the records of
-    ``duplicates.jsonl`` in order, and each copy's document number with the id of the
-    document it duplicates, in document order.  Both are iterated once; an engine may
-    stream them from elsewhere.
+    ``duplicates.jsonl`` in order; each copy's document number with the id of the document
+    it duplicates, in document order; and the flags the copies gave away (``[{"kind",
+    "paragraph", "detail"}]``) by document number, in document order.  Each is iterated
+    once; an engine may stream them from elsewhere.
 
-    >>> found = Clustering.of([Cluster("document", [Member("a", "x"), Member("b", "x")], id="d1")], {1: "a"})
+    >>> found = Clustering.of([Cluster("document", [Member("a", "x"), Member("b", "x")], id="d1")], {1: "a"},
+    ...                       {0: [Flag("truncated_start", 2, "copy b goes on from …据报道，")]})
     >>> [r["cluster"] for r in found.records], list(found.copies), found.levels, found.duplicates
     (['d1'], [(1, 'a')], {'document': 1, 'paragraph': 0}, 1)
+    >>> list(found.flags)
+    [(0, [{'kind': 'truncated_start', 'paragraph': 2, 'detail': 'copy b goes on from …据报道，'}])]
     """
 
     records: Iterable[dict]
     copies: Iterable[tuple[int, str]]
     levels: dict[str, int]
     duplicates: int
+    flags: Iterable[tuple[int, list[dict]]]
 
     @classmethod
-    def of(cls, clusters: list[Cluster], copies: dict[int, str]) -> "Clustering":
-        """From the clusters and copies :meth:`~newsclean.dedup.Deduplicator.cluster` returns."""
+    def of(cls, clusters: list[Cluster], copies: dict[int, str], flags: dict[int, list[Flag]]) -> "Clustering":
+        """From what :meth:`~newsclean.dedup.Deduplicator.cluster` returns."""
         levels = {"document": 0, "paragraph": 0}
         for c in clusters:
             levels[c.level] += 1
-        return cls((c.to_json() for c in clusters), sorted(copies.items()), levels, len(copies))
+        return cls((c.to_json() for c in clusters), sorted(copies.items()), levels, len(copies),
+                   [(d, [f.to_json() for f in flags[d]]) for d in sorted(flags)])

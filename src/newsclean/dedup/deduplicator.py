@@ -31,12 +31,13 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from ..document import Document
+from ..document import Document, Flag
 from ..pipeline import StageStats
 from .archive import Archive, ArchivedDocument, DedupSettings
-from .cluster import Cluster, Member, UnionFind, choose_kept
+from .cluster import Cluster, DocumentCluster, Member, UnionFind, choose_kept
 from .fingerprint import Fingerprinter
 from .lsh import candidate_pairs
+from .lost_starts import lost_starts
 from .prints import WHOLE, Prints, PrintTable
 
 
@@ -90,13 +91,17 @@ class Deduplicator:
         self._set = functools.lru_cache(maxsize=SHINGLE_CACHE)(self.fingerprinter.shingles)
 
     def run(self, docs: list[Document], archive: Archive | None = None) -> list[Cluster]:
-        """Cluster ``docs`` at both levels, set ``duplicate_of``, and return the clusters.
+        """Cluster ``docs`` at both levels, set ``duplicate_of``, flag the lost starts copies
+        show, and return the clusters.
         With ``archive``, match against everything archived too (:meth:`remember` adds
         them to it afterwards)."""
         table = PrintTable([self.fingerprint(docs)])
-        clusters, copies = self.cluster(table, docs.__getitem__, archive)
+        clusters, copies, flags = self.cluster(table, docs.__getitem__, archive)
         for d, kept in copies.items():
             docs[d].duplicate_of = kept
+        for d, found in flags.items():  # unless repair flagged the same paragraph already
+            have = {(f.kind, f.paragraph) for f in docs[d].flags}
+            docs[d].flags += [f for f in found if (f.kind, f.paragraph) not in have]
         return clusters
 
     def fingerprint(self, docs: Sequence[Document]) -> Prints:
@@ -111,9 +116,11 @@ class Deduplicator:
         return prints
 
     def cluster(self, table: PrintTable, document: Callable[[int], Document], archive: Archive | None = None,
-                find_pairs: Callable[[PrintTable], dict] | None = None) -> tuple[list[Cluster], dict[int, str]]:
+                find_pairs: Callable[[PrintTable], dict] | None = None
+                ) -> tuple[list[Cluster], dict[int, str], dict[int, list[Flag]]]:
         """The ``cluster`` stage: clusters of the documents in ``table`` (and the archive),
-        and the id each copy is a duplicate of, by document number.  ``document(d)`` gives
+        the id each copy is a duplicate of, and the flags copies give away (both by document
+        number).  ``document(d)`` gives
         the text of document ``d`` for the clusters' members; ``find_pairs(table)`` finds
         the :meth:`similar_pairs` of ``table`` (by default, here; an engine may find them
         elsewhere).  The clusters are built group by group with the methods below, which an
@@ -123,7 +130,7 @@ class Deduplicator:
         pairs = (find_pairs or self.similar_pairs)(table)
         archived = self._match_archive(archive, view, pairs) if archive else 0
         paragraph_groups = self._groups(pairs)
-        doc_clusters, copies, doc_groups = self._document_clusters(view, paragraph_groups, document)
+        doc_clusters, copies, flags, doc_groups = self._document_clusters(view, paragraph_groups, document)
         par_clusters = self._paragraph_clusters(view, paragraph_groups, doc_groups, document)
         for n, c in enumerate(doc_clusters, start=1):
             c.id = f"d{n}"
@@ -134,7 +141,7 @@ class Deduplicator:
         cl.counts = {"verified_pairs": len(pairs), "archived_matches": archived,
                      "document_clusters": len(doc_clusters), "paragraph_clusters": len(par_clusters)}
         self._set.cache_clear()
-        return doc_clusters + par_clusters, copies
+        return doc_clusters + par_clusters, copies, flags
 
     def remember(self, archive: Archive, table: PrintTable, when: str) -> int:
         """Add the documents of ``table`` to ``archive``, seen at ``when``, in one
@@ -242,8 +249,10 @@ class Deduplicator:
     # -- clusters -----------------------------------------------------------------------
 
     def _document_clusters(self, view: "View", groups: list[list[int]],
-                           document: Callable[[int], Document]) -> tuple[list[Cluster], dict[int, str], list]:
-        """Document clusters, the copies, and the clusters' document numbers."""
+                           document: Callable[[int], Document]
+                           ) -> tuple[list[Cluster], dict[int, str], dict[int, list[Flag]], list]:
+        """Document clusters, the copies, the flags copies give away, and the clusters'
+        document numbers."""
         candidates = {pair for group in groups for pair in self.document_candidates(view.doc_of(i) for i in group)}
         forest = UnionFind()
         similarity: dict[tuple[int, int], float] = {}
@@ -252,12 +261,13 @@ class Deduplicator:
             if j is not None:
                 forest.union(a, b)
                 similarity[(a, b)] = j
-        clusters, copies, groups = [], {}, forest.groups()
+        clusters, copies, flags, groups = [], {}, {}, forest.groups()
         for group in groups:
-            cluster, copied = self.document_cluster(view, group, document, similarity)
-            clusters.append(cluster)
-            copies.update(copied)
-        return clusters, copies, groups
+            found = self.document_cluster(view, group, document, similarity)
+            clusters.append(found.cluster)
+            copies.update(found.copies)
+            flags.update(found.flags)
+        return clusters, copies, flags, groups
 
     def _paragraph_clusters(self, view: "View", groups: list[list[int]], doc_clusters: list[list[int]],
                             document: Callable[[int], Document]) -> list[Cluster]:
@@ -282,10 +292,11 @@ class Deduplicator:
         return j if j >= self.options.document_threshold else None
 
     def document_cluster(self, view: "View", group: Sequence[int], document: Callable[[int], Document],
-                         similarity: dict[tuple[int, int], float] | None = None) -> tuple[Cluster, dict[int, str]]:
+                         similarity: dict[tuple[int, int], float] | None = None) -> DocumentCluster:
         """The cluster of the copies ``group`` (document numbers, connected by
-        :meth:`document_similarity`), with the kept one chosen, and the id each copy of
-        this batch is a duplicate of.  ``similarity`` holds Jaccards already computed."""
+        :meth:`document_similarity`), with the kept one chosen; the id each copy of this
+        batch is a duplicate of; and the lost starts its copies show (:func:`lost_starts`).
+        ``similarity`` holds Jaccards already computed."""
         similarity = similarity or {}
         group = sorted(group, key=view.rank)
         members = [view.member(d, document) for d in group]
@@ -298,8 +309,11 @@ class Deduplicator:
                 else self._jaccard(view.doc_key(d), view.doc_key(k))
             if d != k and not view.archived(d):
                 copies[d] = view.id(k)
-        return Cluster("document", members, kept, self.options.keep,
-                       similarity=min(m.similarity for m in members)), copies
+        ours = [(d, m) for d, m in zip(group, members) if not view.archived(d)]
+        found = lost_starts([m.text for _, m in ours], [m.id for _, m in ours])
+        cluster = Cluster("document", members, kept, self.options.keep,
+                          similarity=min(m.similarity for m in members))
+        return DocumentCluster(cluster, copies, {ours[n][0]: flags for n, flags in found.items()})
 
     def paragraph_cluster(self, view: "View", group: Sequence[int], family: Callable[[int], int],
                           document: Callable[[int], Document]) -> Cluster | None:

@@ -14,15 +14,15 @@ the :class:`~newsclean.dedup.Deduplicator`:
 5. by pair: each candidate verified once on the documents' keys
    (:meth:`~newsclean.dedup.Deduplicator.document_similarity`);
 6. the connected components of the copies: the document clusters;
-7. by document cluster: the cluster's record and its copies
-   (:meth:`~newsclean.dedup.Deduplicator.document_cluster`);
+7. by document cluster: the cluster's record, its copies and the lost starts its
+   copies show (:meth:`~newsclean.dedup.Deduplicator.document_cluster`);
 8. by document, then by paragraph group: each paragraph's document cluster
    (its family), then the paragraph clusters that reach beyond one family
    (:meth:`~newsclean.dedup.Deduplicator.paragraph_cluster`).
 
 Members' texts are read from the work folder by the tasks.  The driver then
-streams the records, sorted by each cluster's smallest member, and the copies,
-sorted by document, as :class:`~newsclean.dedup.cluster.Clustering` wants them:
+streams the records, sorted by each cluster's smallest member, and the copies and
+flags, sorted by document, as :class:`~newsclean.dedup.cluster.Clustering` wants them:
 the same clusters, in the same order, as on one machine.
 """
 from __future__ import annotations
@@ -46,7 +46,7 @@ from .shard_table import ShardTable, read_batches
 from .spool import Spool
 
 #: ``kind`` of the rows of step 7.
-RECORD, COPY = 0, 1
+RECORD, COPY, FLAGS = 0, 1, 2
 
 
 def cluster(dedup: Deduplicator, spool: Spool, bases: np.ndarray, cpus: int) -> Clustering:
@@ -58,7 +58,7 @@ def cluster(dedup: Deduplicator, spool: Spool, bases: np.ndarray, cpus: int) -> 
     pairs = band_shuffle.pair_dataset(spool, bases, dedup.options, cpus).materialize() \
         if bases[-1, 1] >= 2 else None
     verified = pairs.count() if pairs is not None else 0
-    doc_records = doc_copies = par_records = None
+    doc_records = doc_copies = doc_flags = par_records = None
     if verified:
         groups = group_count(verified, cpus)
         labels = components(pairs.select_columns(["a", "b"]), groups)
@@ -72,14 +72,15 @@ def cluster(dedup: Deduplicator, spool: Spool, bases: np.ndarray, cpus: int) -> 
         if families is not None:
             found = shuffle(families, "root", group_count(families.count(), cpus), _document_clusters,
                             **files).materialize()
-            doc_records, doc_copies = (where(found, "kind", kind, ["number", "text"]).materialize()
-                                       for kind in (RECORD, COPY))
+            doc_records, doc_copies, doc_flags = (where(found, "kind", kind, ["number", "text"]).materialize()
+                                                  for kind in (RECORD, COPY, FLAGS))
         par_records = shuffle(_with_family(owned, families, groups), "root", groups,
                               _paragraph_clusters, **files).materialize()
     clustering = Clustering(records=itertools.chain(_records(doc_records, "d"), _records(par_records, "p")),
                             copies=_in_order(doc_copies),
                             levels={"document": _rows(doc_records), "paragraph": _rows(par_records)},
-                            duplicates=_rows(doc_copies))
+                            duplicates=_rows(doc_copies),
+                            flags=((d, json.loads(text)) for d, text in _in_order(doc_flags)))
     stats = dedup.stats["cluster"]
     stats.documents, stats.seconds = int(bases[-1, 0]), time.perf_counter() - start
     stats.counts = {"verified_pairs": verified, "archived_matches": 0,
@@ -94,7 +95,7 @@ def _rows(ds) -> int:
 
 def _in_order(ds) -> Iterator[tuple[int, str]]:
     """``(number, text)`` of the rows of ``ds`` (or of none), sorted by number, streamed."""
-    if ds is None:
+    if not _rows(ds):  # an empty dataset has no column to sort on
         return
     for batch in ds.sort("number").iter_batches(batch_format="numpy"):
         yield from zip(batch["number"].tolist(), batch["text"].tolist())
@@ -170,25 +171,29 @@ def _verify_documents(group: dict, folder: str, bases: np.ndarray, options: Dedu
     return pair_columns(found)
 
 
-
 def _document_clusters(group: dict, folder: str, bases: np.ndarray, options: DedupOptions,
                        read_batch: int) -> dict:
-    """Step 7: each document cluster's record (``number``: its smallest document) and its
-    copies (``number``: the copy; ``text``: the id of the document kept)."""
+    """Step 7: each document cluster's record (``number``: its smallest document), its
+    copies (``number``: the copy; ``text``: the id of the document kept) and the flags its
+    copies give away (``number``: the document; ``text``: the flags as JSON)."""
     order = np.argsort(group["root"], kind="stable")
     roots, docs = group["root"][order], group["node"][order]
     table = _table(folder, bases)
     view, dedup = View(table), Deduplicator(options)
     kinds, numbers, texts = [], [], []
     for run in _read_runs(roots, table, docs, table.prefetch_documents, read_batch):
-        found, copies = dedup.document_cluster(view, docs[run].tolist(), table.document)
+        found = dedup.document_cluster(view, docs[run].tolist(), table.document)
         kinds.append(RECORD)
         numbers.append(int(roots[run.start]))
-        texts.append(json.dumps(found.to_json(), ensure_ascii=False))
-        for doc, kept in copies.items():
+        texts.append(json.dumps(found.cluster.to_json(), ensure_ascii=False))
+        for doc, kept in found.copies.items():
             kinds.append(COPY)
             numbers.append(doc)
             texts.append(kept)
+        for doc, flags in found.flags.items():
+            kinds.append(FLAGS)
+            numbers.append(doc)
+            texts.append(json.dumps([f.to_json() for f in flags], ensure_ascii=False))
     return {"kind": np.array(kinds, dtype=np.int64), "number": np.array(numbers, dtype=np.int64),
             "text": np.array(texts, dtype=object)}
 
