@@ -48,7 +48,7 @@ class ReportBuilder:
         self.rules: Counter = Counter()
         self.kinds: set[str] = set()
         self.shown: list[dict] = []
-        self.fragment_rows: list[tuple[str, int, str, str]] = []
+        self.fragment_rows: list[tuple[str, int, str, str, str]] = []
 
     def add(self, doc: dict) -> None:
         """Count one corpus record, and keep it if the page shows it."""
@@ -68,7 +68,8 @@ class ReportBuilder:
                 self.fragments += 1
                 if len(self.fragment_rows) < MAX_FRAGMENTS:
                     paragraph = doc["text"].split("\n")[flag["paragraph"]]
-                    self.fragment_rows.append((doc["id"], flag["paragraph"], flag["kind"], paragraph))
+                    self.fragment_rows.append((doc["id"], flag["paragraph"], flag["kind"], paragraph,
+                                               flag.get("detail", "")))
 
     def add_cluster(self, cluster: dict) -> None:
         """Count one cluster record, and keep it if it is among the largest (the page shows
@@ -302,15 +303,17 @@ def _visible(text: str) -> str:
     return escape(text).replace("\n", "⏎")
 
 
-def _fragments(rows: list[tuple[str, int, str, str]], total: int) -> str:
+def _fragments(rows: list[tuple[str, int, str, str, str]], total: int) -> str:
     parts = [f"<section id=\"fragments\"><h2>Fragments to review</h2><p class=\"note\">Paragraphs that start or "
-             f"end mid-sentence with nothing to attach to: {total}"
+             f"end mid-sentence with nothing to attach to, or whose lost start a copy shows: {total}"
              f"{', showing %d' % MAX_FRAGMENTS if total > MAX_FRAGMENTS else ''}.</p>"
-             "<table class=\"fragments\"><tr><th>document</th><th>¶</th><th>flag</th><th>text</th></tr>"]
-    for doc_id, paragraph_number, kind, paragraph in rows:
+             "<table class=\"fragments\"><tr><th>document</th><th>¶</th><th>flag</th><th>text</th>"
+             "<th>evidence</th></tr>"]
+    for doc_id, paragraph_number, kind, paragraph, detail in rows:
         excerpt = paragraph if len(paragraph) <= 120 else paragraph[:50] + " … " + paragraph[-50:]
         parts.append(f"<tr data-filter=\"fragment\" data-ids=\"{escape(doc_id)}\" "
                      f"data-kinds=\"{escape(kind)}\"><td>{escape(doc_id)}</td><td class=\"n\">"
-                     f"{paragraph_number}</td><td>{escape(kind)}</td><td class=\"text\">{escape(excerpt)}</td></tr>")
+                     f"{paragraph_number}</td><td>{escape(kind)}</td><td class=\"text\">{escape(excerpt)}</td>"
+                     f"<td>{escape(detail)}</td></tr>")
     parts.append("</table></section>")
     return "".join(parts)
