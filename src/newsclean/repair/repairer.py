@@ -15,13 +15,13 @@ paragraphs; flag fragments.  Never join across a heading.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..document import Document
 from .blocks import Block, split_blocks
 from ..normalize.convert import to_simplified
-from .lexicon import word_count
+from .lexicon import spanning_word, word_count
 from .render import Placed, render
 from .rules import RepairRules
 from .seams import OPENING_WORD, Seam, SeamJudge, early_closer, echoed_copy
@@ -219,7 +219,8 @@ class Repair:
                 first = texts[paragraphs[s].blocks[0]]
                 previous = paragraphs[s - 1].blocks[-1]
                 seam = self.judge.strong(end, first)
-                if not seam or not _decisive(seam, end, first, neighbour_fits) or heading[paragraphs[s].blocks[0]] \
+                seam = seam and _decisive(seam, end, first, neighbour_fits)
+                if not seam or heading[paragraphs[s].blocks[0]] \
                         or not self._stranded(texts[previous], first, heading[previous]):
                     continue
                 stop, resume = self._run_end(paragraphs, texts, s, heading)
@@ -303,24 +304,30 @@ def _drop_echoed_copies(paragraphs: list[Paragraph], texts: list[str], text: str
                 paragraph.seams[k] = echo or seam
 
 
-def _decisive(seam: Seam, end: str, first: str, neighbour_fits: bool) -> bool:
-    """Evidence strong enough to move the block ``first`` across the document to the block
-    ``end``, past a neighbour that may itself continue the sentence (``neighbour_fits``): only
+def _decisive(seam: Seam, end: str, first: str, neighbour_fits: bool) -> Seam | None:
+    """``seam`` when its evidence is strong enough to move the block ``first`` across the
+    document to the block ``end``, past a neighbour that may itself continue the sentence
+    (``neighbour_fits``), else ``None``: only
     a block that cannot open a sentence, or closes in its first words a quote the paragraph
     left open (``党建”特色服务``), alone or behind a repeated character.  A common word across
     the seam (or one of three or four characters) will do where no neighbour fits, or where
     ``first`` does not open with a word of its own (``对`` / ``抗英国。`` but not ``对`` /
     ``此外，``) and the word does not take its one character from a word ``end`` already ends
     with (``充实`` / ``在非公企业…`` reads ``实在`` across the seam, but ``充实`` is whole).
-    Never a repeated character alone, an enumeration or a Latin letter, which recur by chance."""
+    Never a repeated character alone, an enumeration or a Latin letter, which recur by chance.
+    A quote balanced across the seam but closed late (``你唔能`` / ``夠講大話，…供你。」``) is
+    judged by the word across the seam that it stood in for (``能够``), which joins its evidence."""
     basis = seam.support if seam.basis == "repeated" else seam.basis
-    if basis == "quote":
-        return early_closer(first[seam.drop:], QUOTE_REACH) is not None
-    if basis == "word":
-        common = word_count(seam.word) >= COMMON_WORD or len(seam.word) >= 3
-        return common and not (neighbour_fits and (word_count(to_simplified(first[:2])) >= OPENING_WORD
-                                                   or _borrows_last_character(seam.word, end)))
-    return basis == "continuation"
+    if basis == "quote" and early_closer(first[seam.drop:], QUOTE_REACH) is not None:
+        return seam
+    word = seam.word if basis == "word" else spanning_word(end, first) if seam.basis == "quote" else None
+    if word:
+        common = word_count(word) >= COMMON_WORD or len(word) >= 3
+        if not common or neighbour_fits and (word_count(to_simplified(first[:2])) >= OPENING_WORD
+                                             or _borrows_last_character(word, end)):
+            return None
+        return seam if basis == "word" else replace(seam, evidence=f"{seam.evidence}, word {word}", word=word)
+    return seam if basis == "continuation" else None
 
 
 def _borrows_last_character(word: str, end: str) -> bool:
