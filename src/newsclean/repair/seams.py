@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, replace
+from html.entities import html5
 
 import regex
 
@@ -63,6 +64,9 @@ _ADDRESS_START = regex.compile(r"[A-Za-z0-9]")
 _LATIN_LETTER = regex.compile(r"[A-Za-z]")
 _LATIN_TAIL = regex.compile(r"[A-Za-z]+$")
 _LATIN_HEAD = regex.compile(r"[A-Za-z]+")
+_DIGIT = regex.compile(r"[0-9]")
+_DIGITS_TAIL = regex.compile(r"[0-9]+$")
+_DIGITS_HEAD = regex.compile(r"[0-9]+")
 #: How near the seam a bracket must open (in the left block) and close (in the right) for the
 #: pair to join them when a quote inside it was left open: ``X Japan(…获得“`` / ``视觉系“称号的乐团)``.
 NEAR = 30
@@ -215,23 +219,43 @@ class SeamJudge:
 
 
 def echoed_copy(left: str, right: str, text: str) -> Seam | None:
-    """A Latin word cut by the break with its cut letter printed on both sides (``天劫O`` /
-    ``Online》``, ``Gran`` / ``nt都``): no dictionary of Latin words says which reading is
-    right, but the document itself may.  The copy goes when ``text`` spells the word
-    elsewhere without the doubled letter and nowhere with it.
+    """A Latin word or a number cut by the break with its cut character printed on both sides
+    (``天劫O`` / ``Online》``, ``Gran`` / ``nt都``, ``《2032`` / ``2我们期望的未来》``): no
+    dictionary says which reading is right, but the document itself may, or HTML may.  The
+    copy goes when ``text`` spells the word elsewhere without the doubled letter and nowhere
+    with it; when the word is an HTML entity's name cut inside it (``&ldqu`` / ``uo;``); or
+    when ``text`` writes the number elsewhere without the doubled digit, between the same
+    characters (a number is too short to trust alone).
 
     >>> echoed_copy("即取不到Gran", "nt都可以读", "最后取不到Grant啦。").evidence
     'repeated n: the document spells Grant elsewhere'
     >>> echoed_copy("比赛在Ten", "nis场举行", "Tennis与Tenis") is None  # both spelled: keep
     True
+    >>> echoed_copy("之一的&ldqu", "uo;母亲河", "").evidence
+    'repeated u: &ldquo; is an HTML entity'
+    >>> echoed_copy("发布短片《2032", "2我们期望的未来》", "短片《2032我们期望的未来》").evidence
+    'repeated 2: the document writes 《2032我们 elsewhere'
+    >>> echoed_copy("他们4000", "0万人口", "增加4000元") is None  # not between the same characters
+    True
     """
-    if not left or not right or left[-1] != right[0] or not _LATIN_LETTER.match(right[0]):
+    if not left or not right or left[-1] != right[0]:
         return None
-    head, tail = _LATIN_TAIL.search(left).group(), _LATIN_HEAD.match(right).group()
-    once, twice = head + tail[1:], head + tail
-    if len(once) >= ECHO_WORD and _spelled(once, text) and not _spelled(twice, text):
-        return Seam("page_break_repeated_char", 1, f"repeated {right[0]}: the document spells {once} elsewhere",
-                    "repeated")
+    c = right[0]
+    if _LATIN_LETTER.match(c):
+        head, tail = _LATIN_TAIL.search(left).group(), _LATIN_HEAD.match(right).group()
+        once, twice = head + tail[1:], head + tail
+        if left.endswith("&" + head) and right[len(tail):len(tail) + 1] == ";" and once + ";" in html5:
+            return Seam("page_break_repeated_char", 1, f"repeated {c}: &{once}; is an HTML entity", "repeated")
+        if len(once) >= ECHO_WORD and _spelled(once, text) and not _spelled(twice, text):
+            return Seam("page_break_repeated_char", 1, f"repeated {c}: the document spells {once} elsewhere",
+                        "repeated")
+    elif _DIGIT.match(c):
+        head, tail = _DIGITS_TAIL.search(left).group(), _DIGITS_HEAD.match(right).group()
+        before, after = left[-len(head) - 1:-len(head)], right[len(tail):len(tail) + 2]
+        written = before + head + tail[1:] + after
+        if before and len(after) == 2 and written in text:
+            return Seam("page_break_repeated_char", 1, f"repeated {c}: the document writes {written} elsewhere",
+                        "repeated")
     return None
 
 
