@@ -11,9 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import regex
+
 from ..document import Document, Edit
 from .blocks import Block
 from .seams import Seam
+
+#: A Latin letter or digit on each side of a seam.
+_LATIN_EDGE = regex.compile(r"[A-Za-z0-9]{2}")
 
 STAGE = "repair"
 LAYOUT = "paragraph_break"
@@ -56,7 +61,8 @@ def render(doc: Document, blocks: list[Block], final: list[Placed], removed: dic
             seams = [placed[b].seam for b in inserted] + [here.seam]
             rule = MOVED if inserted else (here.seam.rule if here.seam else LAYOUT)
             note = "; ".join(s.evidence for s in seams if s and s.evidence)
-            plan.append((cursor, start + _drop(here), text + _joint(here), rule, note))
+            joint = _joint(here, blocks[previous].text, doc.text[blocks[previous].end:start], blocks[current].text)
+            plan.append((cursor, start + _drop(here), text + joint, rule, note))
         cursor, previous = blocks[current].end, current
     # Build the new text once; each edit's offset is shifted by the edits before it.
     pieces, cursor, delta = [], 0, 0
@@ -71,8 +77,14 @@ def render(doc: Document, blocks: list[Block], final: list[Placed], removed: dic
         doc.text = "".join(pieces) + doc.text[cursor:]
 
 
-def _joint(p: Placed) -> str:
-    return "" if p.seam else "\n"
+def _joint(p: Placed, left: str = "", separator: str = "", right: str = "") -> str:
+    """What replaces the separator: ``\n`` between paragraphs; nothing at a seam, but for a
+    space that a line wrapped at between two Latin words (``Rachel`` / `` Bilson``)."""
+    if not p.seam:
+        return "\n"
+    if p.seam.rule == "hard_wrap" and " " in separator and _LATIN_EDGE.match(left[-1:] + right[p.seam.drop:][:1]):
+        return " "
+    return ""
 
 
 def _drop(p: Placed) -> int:
