@@ -17,8 +17,8 @@ from ..document import Document, Edit
 from .blocks import Block
 from .seams import Seam
 
-#: A Latin letter or digit on either side of a seam, and no white space.
-_LATIN_EDGE = regex.compile(r"[A-Za-z0-9]\S|\S[A-Za-z0-9]")
+#: A Latin letter, digit or ASCII sign on either side of a seam, and no white space.
+_LATIN_EDGE = regex.compile(r"[!-~]\S|\S[!-~]")
 
 STAGE = "repair"
 LAYOUT = "paragraph_break"
@@ -79,8 +79,9 @@ def render(doc: Document, blocks: list[Block], final: list[Placed], removed: dic
 
 def _joint(p: Placed, left: str = "", separator: str = "", right: str = "") -> str:
     """What replaces the separator: ``\n`` between paragraphs; nothing at a seam, but for a
-    space that a line wrapped at next to a Latin word or number (``Rachel`` / `` Bilson``,
-    ``佳能`` / `` EOS``).  Between Chinese characters a space is never kept."""
+    space that a line wrapped at next to a Latin word, a number or an ASCII sign (``Rachel``
+    / `` Bilson``, ``佳能`` / `` EOS``, ``33.7%`` / `` |``).  Between Chinese characters a
+    space is never kept."""
     if not p.seam:
         return "\n"
     if p.seam.rule == "hard_wrap" and " " in separator and _LATIN_EDGE.match(left[-1:] + right[p.seam.drop:][:1]):
