@@ -20,7 +20,7 @@ FURNITURE_KINDS = {"line": {"pattern", "max_chars", "text_goes_on"}, "edge": {"p
 FURNITURE_MAX_CHARS = 60
 #: End rules look at a block's last characters and start rules at its first, not the whole block.
 EDGE_CHARS = 64
-SEAM_KINDS = {"end": {"pattern"}, "start": {"pattern"}, "unit": {"pattern"}, "continuation": {"pattern"},
+SEAM_KINDS = {"end": {"pattern"}, "start": {"pattern"}, "unit": {"pattern", "max_chars"}, "continuation": {"pattern"},
               "heading": {"max_chars", "sentence_min_chars", "sentence_pattern"}}
 REDUPLICATION_KINDS = {"words": {"words"}}
 
@@ -69,6 +69,8 @@ class RepairRules:
     closed_ends: PatternSet
     new_starts: PatternSet
     units: PatternSet
+    #: A unit ends itself only if it is this short; a longer block opening with a label does not.
+    unit_max_chars: int
     continuations: PatternSet
     heading_max_chars: int
     sentence_min_chars: int
@@ -101,6 +103,7 @@ class RepairRules:
             closed_ends=PatternSet(_patterns(seams, "end")),
             new_starts=PatternSet(_patterns(seams, "start")),
             units=PatternSet(_patterns(seams, "unit")),
+            unit_max_chars=max((_max_chars(r) for r in seams if r.kind == "unit"), default=0),
             continuations=PatternSet(_patterns(seams, "continuation")),
             heading_max_chars=max_chars,
             sentence_min_chars=min_chars,
@@ -116,7 +119,8 @@ class RepairRules:
 
     def closed_end(self, text: str) -> str | None:
         """The id of the rule saying ``text`` ends a unit (a sentence, a lead-in, a credit …)."""
-        return self.closed_ends.first(text[-EDGE_CHARS:]) or self.units.first(text[:EDGE_CHARS])
+        return self.closed_ends.first(text[-EDGE_CHARS:]) \
+            or (len(text) <= self.unit_max_chars and self.units.first(text[:EDGE_CHARS]) or None)
 
     def new_start(self, text: str) -> str | None:
         """The id of the rule saying ``text`` opens a new unit (an enumeration, a dateline …)."""
