@@ -93,3 +93,11 @@ def test_a_furniture_rule_says_true_or_false_whether_the_text_goes_on(tmp_path):
     with pytest.raises(RuleError) as err:
         Repair.from_rules(tmp_path)
     assert str(err.value).startswith(str(tmp_path / "furniture.toml") + ":1:") and "text_goes_on" in str(err.value)
+
+
+def test_a_unit_rule_gives_a_positive_max_chars(tmp_path):
+    (tmp_path / "seams.toml").write_text(
+        '[[rule]]\nid = "label"\nkind = "unit"\npattern = "^电话："\nmax_chars = 0\n', encoding="utf-8")
+    with pytest.raises(RuleError) as err:
+        Repair.from_rules(tmp_path)
+    assert str(err.value).startswith(str(tmp_path / "seams.toml") + ":1:") and "max_chars" in str(err.value)
