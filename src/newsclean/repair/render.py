@@ -17,8 +17,8 @@ from ..document import Document, Edit
 from .blocks import Block
 from .seams import Seam
 
-#: A Latin letter, digit or ASCII sign on either side of a seam, and no white space.
-_LATIN_EDGE = regex.compile(r"[!-~]\S|\S[!-~]")
+#: A Latin letter (``é`` too), digit or ASCII sign on either side of a seam, and no white space.
+_LATIN_EDGE = regex.compile(r"[!-~\p{Latin}]\S|\S[!-~\p{Latin}]")
 
 STAGE = "repair"
 LAYOUT = "paragraph_break"
