@@ -69,8 +69,9 @@ class RepairRules:
     closed_ends: PatternSet
     new_starts: PatternSet
     units: PatternSet
-    #: A unit ends itself only if it is this short; a longer block opening with a label does not.
-    unit_max_chars: int
+    #: Each unit rule's length limit: a longer block opening with a label starts a unit but
+    #: does not end one (``记者：…？赵薇：…``).
+    unit_max_chars: dict[str, int]
     continuations: PatternSet
     heading_max_chars: int
     sentence_min_chars: int
@@ -103,7 +104,7 @@ class RepairRules:
             closed_ends=PatternSet(_patterns(seams, "end")),
             new_starts=PatternSet(_patterns(seams, "start")),
             units=PatternSet(_patterns(seams, "unit")),
-            unit_max_chars=max((_max_chars(r) for r in seams if r.kind == "unit"), default=0),
+            unit_max_chars={r.id: _max_chars(r) for r in seams if r.kind == "unit"},
             continuations=PatternSet(_patterns(seams, "continuation")),
             heading_max_chars=max_chars,
             sentence_min_chars=min_chars,
@@ -119,8 +120,8 @@ class RepairRules:
 
     def closed_end(self, text: str) -> str | None:
         """The id of the rule saying ``text`` ends a unit (a sentence, a lead-in, a credit …)."""
-        return self.closed_ends.first(text[-EDGE_CHARS:]) \
-            or (len(text) <= self.unit_max_chars and self.units.first(text[:EDGE_CHARS]) or None)
+        unit = self.closed_ends.first(text[-EDGE_CHARS:]) or self.units.first(text[:EDGE_CHARS])
+        return unit if unit not in self.unit_max_chars or len(text) <= self.unit_max_chars[unit] else None
 
     def new_start(self, text: str) -> str | None:
         """The id of the rule saying ``text`` opens a new unit (an enumeration, a dateline …)."""
@@ -149,6 +150,7 @@ def _words(rules: list[Rule]) -> list[str]:
 
 
 def _max_chars(rule: Rule) -> int:
+    """A furniture line's or a unit's length limit (:data:`FURNITURE_MAX_CHARS` unless given)."""
     value = rule.settings.get("max_chars", FURNITURE_MAX_CHARS)
     if not isinstance(value, int) or value < 1:
         raise rule.error("'max_chars' must be a positive integer")
