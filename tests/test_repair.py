@@ -87,17 +87,13 @@ def test_repair_undoes_damage_to_the_seed(example):
     assert replay(broken, doc.edits) == doc.text
 
 
-def test_a_furniture_rule_says_true_or_false_whether_the_text_goes_on(tmp_path):
-    (tmp_path / "furniture.toml").write_text(
-        '[[rule]]\nid = "continued"\nkind = "line"\npattern = "续见.版"\ntext_goes_on = "yes"\n', encoding="utf-8")
+@pytest.mark.parametrize("file, rule, key", [
+    ("furniture.toml", 'kind = "line"\npattern = "续见.版"\ntext_goes_on = "yes"', "text_goes_on"),
+    ("seams.toml", 'kind = "unit"\npattern = "^电话："\nmax_chars = 0', "max_chars"),
+])
+def test_a_rule_setting_of_the_wrong_type_is_reported_with_its_file_and_line(tmp_path, file, rule, key):
+    """text_goes_on is true or false; a unit's max_chars is a positive integer."""
+    (tmp_path / file).write_text(f'[[rule]]\nid = "mine"\n{rule}\n', encoding="utf-8")
     with pytest.raises(RuleError) as err:
         Repair.from_rules(tmp_path)
-    assert str(err.value).startswith(str(tmp_path / "furniture.toml") + ":1:") and "text_goes_on" in str(err.value)
-
-
-def test_a_unit_rule_gives_a_positive_max_chars(tmp_path):
-    (tmp_path / "seams.toml").write_text(
-        '[[rule]]\nid = "label"\nkind = "unit"\npattern = "^电话："\nmax_chars = 0\n', encoding="utf-8")
-    with pytest.raises(RuleError) as err:
-        Repair.from_rules(tmp_path)
-    assert str(err.value).startswith(str(tmp_path / "seams.toml") + ":1:") and "max_chars" in str(err.value)
+    assert str(err.value).startswith(str(tmp_path / file) + ":1:") and key in str(err.value)
