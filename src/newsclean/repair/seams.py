@@ -31,8 +31,6 @@ from .rules import RepairRules
 
 #: Punctuation that is never doubled in Chinese text (unlike …… and ——).
 REPEATABLE_PUNCTUATION = "，。、；：！？"
-#: The marks of that list that end a sentence.
-SENTENCE_END = "。；！？"
 #: A reduplication (``天天``) stays doubled unless a word read without the copy is at least
 #: this fraction as common: ``文静`` (74) against ``静静`` (236) drops the copy.
 REDUPLICATION_RIVAL = 4
@@ -152,12 +150,12 @@ class SeamJudge:
 
     def strong(self, left: str, right: str) -> Seam | None:
         """Strong evidence that ``right`` continues the sentence ``left`` stops in, or, when
-        ``left`` ends a sentence, that the break printed its full stop twice (``…之道。`` /
-        ``。网民…``: no block opens with one)."""
+        ``left`` ends a sentence, that the break printed its last mark twice (``…之道。`` /
+        ``。网民…``: no block opens with one, ``rules/seams.toml``)."""
         if not left or not right:
             return None
         if self.closed(left):
-            return self._repeated(left, right) if left[-1] == right[0] and right[0] in SENTENCE_END else None
+            return self._repeated(left, right) if left[-1] == right[0] and self.continues(right) else None
         if left[-1] == right[0]:
             seam = self._repeated(left, right)
             if seam:
