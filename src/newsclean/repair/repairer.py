@@ -14,13 +14,13 @@ paragraphs; flag fragments.  Never join across a heading.
 """
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..document import Document
 from .blocks import Block, split_blocks
 from ..normalize.convert import to_simplified
+from .layout import Layout
 from .lexicon import spanning_word, word_count
 from .render import Placed, render
 from .rules import RepairRules
@@ -74,24 +74,21 @@ class Repair:
         blocks = self._classify(split_blocks(doc.text))
         _restore_widths(blocks, doc)
         removed = {i: b.rule for i, b in enumerate(blocks) if b.kind == "furniture"}
-        removed.update(self._repeated_runs(blocks, removed))
+        goes_on = frozenset(i - 1 for i, b in enumerate(blocks)
+                            if b.kind == "furniture" and b.rule in self.rules.goes_on)
+        layout = Layout.read(blocks, self.judge, [i for i in range(len(blocks)) if i not in removed], goes_on)
+        removed.update(self._repeated_runs(blocks, removed, layout))
         kept = [i for i in range(len(blocks)) if i not in removed]
         texts = [b.text for b in blocks]
-        width = _wrap_width([blocks[i] for i in kept])
-        full = {i for i in kept if width and _full(blocks[i], width)}
-        wrapped = {i for before, i in zip(kept, kept[1:]) if before in full and not blocks[i].blank_before}
-        goes_on = {i - 1 for i, b in enumerate(blocks) if b.kind == "furniture" and b.rule in self.rules.goes_on}
-        heading = [i not in full and i not in wrapped and i not in goes_on and self.judge.heading_shaped(t)
-                   for i, t in enumerate(texts)]
-        paragraphs = self._join_strong(blocks, kept, width, heading)
-        paragraphs = self._reattach(paragraphs, texts, heading)
-        paragraphs = self._join_weak(paragraphs, texts, heading)
-        for index in self._repeated_paragraphs(paragraphs, blocks):
+        paragraphs = self._join_strong(blocks, kept, layout)
+        paragraphs = self._reattach(paragraphs, texts, layout)
+        paragraphs = self._join_weak(paragraphs, texts, layout)
+        for index in self._repeated_paragraphs(paragraphs, blocks, layout):
             for b in paragraphs[index].blocks:
                 removed[b] = "repeated_block"
         paragraphs = [p for p in paragraphs if p.blocks[0] not in removed]
         _drop_echoed_copies(paragraphs, texts, doc.text)
-        fragments = self._fragments(paragraphs, texts, heading)
+        fragments = self._fragments(paragraphs, texts, layout)
         if self.orphans == "drop":
             for index, _ in fragments:
                 for b in paragraphs[index].blocks:
@@ -136,8 +133,10 @@ class Repair:
                 return [head, tail]
         return [block]
 
-    def _repeated_runs(self, blocks: list[Block], removed: dict[int, str]) -> dict[int, str]:
-        """Later copies of runs of blocks that appeared before (a block fetched twice)."""
+    def _repeated_runs(self, blocks: list[Block], removed: dict[int, str], layout: Layout) -> dict[int, str]:
+        """Later copies of runs of blocks that appeared before (a block fetched twice).  A
+        scrape repeats text; an author repeats a line the layout makes one of its own (a
+        chapter heading after its contents entry, an item, a refrain), which stays."""
         kept = [i for i in range(len(blocks)) if i not in removed]
         seen: dict[str, list[int]] = {}
         dropped: dict[int, str] = {}
@@ -150,8 +149,9 @@ class Repair:
                        and blocks[kept[j + length]].text == blocks[kept[k + length]].text):
                     length += 1
                 best = max(best, length)
-            chars = sum(len(blocks[kept[k + n]].text) for n in range(best))
-            if best and chars >= MIN_REPEAT_CHARS:
+            run = kept[k:k + best]
+            if best and sum(len(blocks[i].text) for i in run) >= MIN_REPEAT_CHARS \
+                    and any(self._text_of_its_own(blocks[i].text, layout.roles[i]) for i in run):
                 for n in range(best):
                     dropped[kept[k + n]] = "repeated_block"
                 k += best
@@ -162,40 +162,48 @@ class Repair:
 
     # -- seams --------------------------------------------------------------------------
 
-    def _join_strong(self, blocks: list[Block], kept: list[int], width: int | None,
-                     heading: list[bool]) -> list[Paragraph]:
+    def _join_strong(self, blocks: list[Block], kept: list[int], layout: Layout) -> list[Paragraph]:
         """Paragraphs from hard wraps and from seams with strong evidence."""
         paragraphs: list[Paragraph] = []
         for position, i in enumerate(kept):
             seam = None
             if paragraphs:
                 j = paragraphs[-1].blocks[-1]
-                seam = self._wrap(blocks[j], blocks[i], width) or self._strong(
-                    blocks[j].text, blocks[i].text, position == 1, heading[j], heading[i])
+                seam = self._wrap(blocks[j], blocks[i], j, layout) or self._strong(
+                    blocks[j].text, blocks[i].text, position == 1, layout.roles[j], layout.roles[i])
             if seam:
                 paragraphs[-1].extend(Paragraph([i]), seam)
             else:
                 paragraphs.append(Paragraph([i]))
         return paragraphs
 
-    def _wrap(self, left: Block, right: Block, width: int | None) -> Seam | None:
-        """A full line continued on the next line, in a document cut at a fixed width."""
-        if width and _full(left, width) and not right.blank_before and not right.indented \
-                and len(left.text) > 1:
-            return Seam("hard_wrap", 0, f"line of {left.width} characters in a text wrapped at {width}", "wrap")
+    def _wrap(self, left: Block, right: Block, j: int, layout: Layout) -> Seam | None:
+        """A full line (block ``j``) continued on the next line, in a document cut at a fixed width."""
+        if j in layout.full and not right.blank_before and not right.indented and len(left.text) > 1:
+            return Seam("hard_wrap", 0, f"line of {left.width} characters in a text wrapped at {layout.width}",
+                        "wrap")
         return None
 
-    def _strong(self, left: str, right: str, left_is_title: bool, left_heading: bool,
-                right_heading: bool) -> Seam | None:
-        """Strong evidence, held back where a title or heading is involved: no title is
-        joined, and a heading-shaped block only on evidence a heading cannot give by chance.
+    def _strong(self, left: str, right: str, left_is_title: bool, left_role: str, right_role: str) -> Seam | None:
+        """Strong evidence, held back where the layout makes a line of its own: no title is
+        joined; a line of verse or a list only where the next line cannot open a sentence;
+        a heading-shaped block or a unit only on evidence a heading cannot give by chance,
+        unless it reads as a sentence cut short (:meth:`SeamJudge.cut_short`).
         A repeated character counts only into a short block (the tail of a cut paragraph,
         ``结`` / ``结合“两学一做”``), never out of one (``舞阳县`` / ``县委书记…``)."""
         seam = self.judge.strong(left, right)
         if not seam or left_is_title:
             return None
-        if not (left_heading or right_heading):
+        if left_role == "heading" and self.judge.cut_short(left):
+            left_role = "prose"
+        if right_role == "heading" and self.judge.cut_short(right):
+            right_role = "prose"
+        roles = {left_role, right_role}
+        if roles == {"prose"}:
             return seam
+        if "verse" in roles:
+            return seam if "continuation" in (seam.basis, seam.support) else None
+        left_heading = left_role != "prose"
         if seam.basis == "latin":
             return None
         if seam.word is not None and word_count(seam.word) < HEADING_WORD:
@@ -204,26 +212,28 @@ class Repair:
             return None
         return seam
 
-    def _reattach(self, paragraphs: list[Paragraph], texts: list[str], heading: list[bool]) -> list[Paragraph]:
+    def _reattach(self, paragraphs: list[Paragraph], texts: list[str], layout: Layout) -> list[Paragraph]:
         """Move each displaced continuation back to the paragraph it was cut from."""
+        heading = layout.stands_alone
         e = 1
         while e < len(paragraphs) - 2:
             last = paragraphs[e].blocks[-1]
             end = texts[last]
-            if self.judge.closed(end) or heading[last]:
+            if self.judge.closed(end) or heading(last):
                 e += 1
                 continue
             neighbour = paragraphs[e + 1].blocks[0]
-            neighbour_fits = not heading[neighbour] and bool(self.judge.weak(end, texts[neighbour]))
+            neighbour_fits = not heading(neighbour) and bool(
+                self.judge.weak(_joined(paragraphs[e], texts), texts[neighbour]))
             for s in range(e + 2, len(paragraphs)):
                 first = texts[paragraphs[s].blocks[0]]
                 previous = paragraphs[s - 1].blocks[-1]
                 seam = self.judge.strong(end, first)
                 seam = seam and _decisive(seam, end, first, neighbour_fits)
-                if not seam or heading[paragraphs[s].blocks[0]] \
-                        or not self._stranded(texts[previous], first, heading[previous]):
+                if not seam or heading(paragraphs[s].blocks[0]) \
+                        or not self._stranded(texts[previous], first, heading(previous)):
                     continue
-                stop, resume = self._run_end(paragraphs, texts, s, heading)
+                stop, resume = self._run_end(paragraphs, texts, s, layout)
                 run = paragraphs[s:stop]
                 del paragraphs[s:stop]
                 if resume:
@@ -239,12 +249,12 @@ class Repair:
         return bool(self.judge.closed(before)) or before_is_heading or not self.judge.strong(before, first)
 
     def _run_end(self, paragraphs: list[Paragraph], texts: list[str], s: int,
-                 heading: list[bool]) -> tuple[int, Seam | None]:
+                 layout: Layout) -> tuple[int, Seam | None]:
         """Where a displaced run starting at paragraph ``s`` ends, and the seam where the
         sentence it interrupted (if it interrupted one) resumes."""
         last = paragraphs[s - 1].blocks[-1]
         before = texts[last]
-        if self.judge.closed(before) or heading[last]:
+        if self.judge.closed(before) or layout.stands_alone(last):
             return s + 1, None
         for j in range(s + 1, min(s + 1 + RUN_LOOKAHEAD, len(paragraphs))):
             seam = self.judge.strong(before, texts[paragraphs[j].blocks[0]])
@@ -252,13 +262,15 @@ class Repair:
                 return j, seam.retold("resumes after a displaced run")
         return s + 1, None
 
-    def _join_weak(self, paragraphs: list[Paragraph], texts: list[str], heading: list[bool]) -> list[Paragraph]:
-        """Join neighbours on weak evidence, never into or out of a heading or the title."""
+    def _join_weak(self, paragraphs: list[Paragraph], texts: list[str], layout: Layout) -> list[Paragraph]:
+        """Join neighbours on weak evidence, never into or out of a line the layout makes
+        one of its own (a heading, verse, a unit) or the title."""
         out: list[Paragraph] = []
         for n, paragraph in enumerate(paragraphs):
             left, right = (out[-1].blocks[-1], paragraph.blocks[0]) if out else (0, 0)
-            if out and n > 1 and not heading[left] and not heading[right]:
-                seam = self.judge.weak(texts[left], texts[right])
+            if out and n > 1 and not layout.lines and not layout.stands_alone(left) \
+                    and not layout.stands_alone(right):
+                seam = self.judge.weak(_joined(out[-1], texts), texts[right], cut=left in layout.cut)
                 if seam:
                     out[-1].extend(paragraph, seam)
                     continue
@@ -267,28 +279,41 @@ class Repair:
 
     # -- paragraphs ---------------------------------------------------------------------
 
-    def _repeated_paragraphs(self, paragraphs: list[Paragraph], blocks: list[Block]) -> list[int]:
-        """Paragraphs that repeat an earlier one word for word (copies cut differently into lines)."""
+    def _text_of_its_own(self, text: str, role: str) -> bool:
+        """A block whose repetition is a scrape's, not an author's: prose, or a whole sentence
+        of :data:`MIN_REPEAT_CHARS` or more even in a layout of lines.  A heading, a refrain
+        or a contents entry may stand twice (``第三章　香港驻军…`` after its entry)."""
+        return role == "prose" or len(text) >= MIN_REPEAT_CHARS and bool(self.judge.closed(text))
+
+    def _repeated_paragraphs(self, paragraphs: list[Paragraph], blocks: list[Block], layout: Layout) -> list[int]:
+        """Paragraphs of text that repeat an earlier one word for word (copies cut differently
+        into lines); a line the layout makes one of its own may repeat."""
         seen: set[str] = set()
         repeats = []
         for index, paragraph in enumerate(paragraphs):
             text = _paragraph_text(paragraph, blocks)
-            if len(text) >= MIN_REPEAT_CHARS and text in seen:
+            if len(text) >= MIN_REPEAT_CHARS and text in seen \
+                    and any(self._text_of_its_own(blocks[b].text, layout.roles[b]) for b in paragraph.blocks):
                 repeats.append(index)
             seen.add(text)
         return repeats
 
-    def _fragments(self, paragraphs: list[Paragraph], texts: list[str],
-                   heading: list[bool]) -> list[tuple[int, str]]:
-        """Paragraphs that start or stop mid-sentence with nothing left to attach to."""
+    def _fragments(self, paragraphs: list[Paragraph], texts: list[str], layout: Layout) -> list[tuple[int, str]]:
+        """Prose paragraphs that start or stop mid-sentence with nothing left to attach to
+        (:meth:`SeamJudge.starts_sentence`, :meth:`SeamJudge.lost_end`).  A line the layout
+        makes one of its own (a heading, verse, a unit) lacks nothing, and in a document laid
+        out in lines no line does."""
+        if layout.lines:
+            return []
         found = []
         for index, paragraph in enumerate(paragraphs):
-            first, last = texts[paragraph.blocks[0]], texts[paragraph.blocks[-1]]
-            if index > 0 and not self.judge.starts_sentence(first):
+            first, last = paragraph.blocks[0], paragraph.blocks[-1]
+            if index > 0 and not layout.stands_alone(first) and not self.judge.starts_sentence(texts[first]):
                 found.append((index, "truncated_start"))
             is_title = index == 0 and len(paragraphs) > 1
-            if self.judge.stops_mid_sentence(last) and not is_title \
-                    and not (heading[paragraph.blocks[-1]] and len(paragraph.blocks) == 1):
+            following = texts[paragraphs[index + 1].blocks[0]] if index + 1 < len(paragraphs) else ""
+            if not is_title and not (layout.stands_alone(last) and len(paragraph.blocks) == 1) \
+                    and self.judge.lost_end(_joined(paragraph, texts), following):
                 found.append((index, "truncated_end"))
         return found
 
@@ -336,32 +361,16 @@ def _borrows_last_character(word: str, end: str) -> bool:
     return to_simplified(end[-1:]) == word[:1] and word_count(to_simplified(end[-2:])) >= OPENING_WORD
 
 
+def _joined(paragraph: Paragraph, texts: list[str]) -> str:
+    """The text of ``paragraph``'s blocks run together (enough to judge its length and end)."""
+    return "".join(texts[b] for b in paragraph.blocks)
+
+
 def _paragraph_text(paragraph: Paragraph, blocks: list[Block]) -> str:
     parts = [blocks[paragraph.blocks[0]].text]
     for seam, b in zip(paragraph.seams, paragraph.blocks[1:]):
         parts.append(blocks[b].text[seam.drop:])
     return "".join(parts)
-
-
-def _wrap_width(blocks: list[Block]) -> int | None:
-    """The fixed width a document was cut at, if its lines show one.
-
-    Most lines of a hard-wrapped text have the same length, the most common one;
-    the last line of each paragraph is shorter.
-    """
-    widths = Counter(b.width for b in blocks if b.width >= 8)
-    lines = sum(widths.values())
-    if lines < 3:
-        return None
-    width, count = max(widths.items(), key=lambda item: (item[1], item[0]))
-    near = count + widths.get(width - 1, 0) + widths.get(width + 1, 0)
-    return width if count >= 3 and near >= 0.5 * lines else None
-
-
-def _full(block: Block, width: int) -> bool:
-    """A line that reaches the wrap width (within two characters normalisation may have
-    missed), its indent counted: a wrapper may count an article's own leading spaces."""
-    return block.width + block.indent >= width - 2
 
 
 #: Past this many length-changing normalisation edits, widths are taken as they are now.

@@ -21,7 +21,7 @@ FURNITURE_MAX_CHARS = 60
 #: End rules look at a block's last characters and start rules at its first, not the whole block.
 EDGE_CHARS = 64
 SEAM_KINDS = {"end": {"pattern"}, "start": {"pattern"}, "unit": {"pattern", "max_chars"}, "continuation": {"pattern"},
-              "heading": {"max_chars", "sentence_min_chars", "sentence_pattern"}}
+              "dangling": {"pattern"}, "label": {"pattern"}, "heading": {"max_chars", "sentence_min_chars", "sentence_pattern"}}
 REDUPLICATION_KINDS = {"words": {"words"}}
 
 
@@ -73,6 +73,8 @@ class RepairRules:
     #: does not end one (``记者：…？赵薇：…``).
     unit_max_chars: dict[str, int]
     continuations: PatternSet
+    danglings: PatternSet
+    labels: PatternSet
     heading_max_chars: int
     sentence_min_chars: int
     sentence_words: regex.Pattern | None
@@ -106,6 +108,8 @@ class RepairRules:
             units=PatternSet(_patterns(seams, "unit")),
             unit_max_chars={r.id: _max_chars(r) for r in seams if r.kind == "unit"},
             continuations=PatternSet(_patterns(seams, "continuation")),
+            danglings=PatternSet(_patterns(seams, "dangling")),
+            labels=PatternSet(_patterns(seams, "label")),
             heading_max_chars=max_chars,
             sentence_min_chars=min_chars,
             sentence_words=sentence_words,
@@ -120,8 +124,13 @@ class RepairRules:
 
     def closed_end(self, text: str) -> str | None:
         """The id of the rule saying ``text`` ends a unit (a sentence, a lead-in, a credit …)."""
-        unit = self.closed_ends.first(text[-EDGE_CHARS:]) or self.units.first(text[:EDGE_CHARS])
-        return unit if unit not in self.unit_max_chars or len(text) <= self.unit_max_chars[unit] else None
+        return self.closed_ends.first(text[-EDGE_CHARS:]) or self.unit(text)
+
+    def unit(self, text: str) -> str | None:
+        """The id of the rule saying ``text`` is a whole unit by its shape (a label and its
+        value, a table row …), within that rule's ``max_chars``."""
+        rule = self.units.first(text[:EDGE_CHARS])
+        return rule if rule and len(text) <= self.unit_max_chars[rule] else None
 
     def new_start(self, text: str) -> str | None:
         """The id of the rule saying ``text`` opens a new unit (an enumeration, a dateline …)."""
@@ -130,6 +139,14 @@ class RepairRules:
     def continues(self, text: str) -> str | None:
         """The id of the rule saying ``text`` cannot open a sentence."""
         return self.continuations.first(text[:EDGE_CHARS])
+
+    def label(self, text: str) -> str | None:
+        """The id of the rule saying ``text`` opens with a label or a speaker's name and a colon."""
+        return self.labels.first(text[:EDGE_CHARS])
+
+    def dangles(self, text: str) -> str | None:
+        """The id of the rule saying ``text`` stops on a word no sentence or headline ends on."""
+        return self.danglings.first(text[-EDGE_CHARS:])
 
     def is_reduplication(self, word: str) -> bool:
         return word in self.reduplications

@@ -26,7 +26,7 @@ import regex
 
 
 from ..normalize.convert import to_simplified
-from .lexicon import spanning_word, word_count
+from .lexicon import spanning_word, word_across, word_count
 from .rules import RepairRules
 
 #: Punctuation that is never doubled in Chinese text (unlike …… and ——).
@@ -46,6 +46,18 @@ _HAN = regex.compile(r"\p{Han}")
 _CLAUSE_MARK = regex.compile(r"[，、,；;。！？]|[：:]$")
 _SENTENCE_MARK = regex.compile(r"[，。！？；]")
 _OPEN_END = regex.compile(r"[\p{Han}\d，、,“「『《（(][”」』]?$")
+_COMMA_END = regex.compile(r"[，、,]$")
+_CLAUSE_INSIDE = regex.compile(r"[，、,；;。！？]")
+_OPENER_END = regex.compile(r"[“「『《（(【\[]$")
+_SENTENCE_END_INSIDE = regex.compile(r"[。！？][”」』）)]*(?=.)")
+#: The sentence a paragraph breaks off must hold this many Han characters (``。3`` is an item number).
+LAST_SENTENCE_HAN = 2
+#: An item number opening a block (``一、``, ``2．``, ``（三）``): its mark is no clause.
+_ITEM_MARK = regex.compile(r"[（(]?[\d一二三四五六七八九十]{1,3}[、.．)）]")
+_NOT_LETTER = regex.compile(r"[^\p{Han}A-Za-z0-9]+")
+#: A headline's words come back in its lead: at least this share of its letter pairs (of at
+#: least this many) recur in the first characters of the block after it.
+RESTATED_SHARE, RESTATED_MIN, LEAD_CHARS = 0.4, 3, 150
 _WEAK_LEFT = regex.compile(r"[\p{Han}\p{N}，、]")
 _WEAK_RIGHT = regex.compile(r"[\p{Han}\p{N}“「《A-Za-z]")
 #: A block of Chinese text ending in a Latin letter, and one going on with a letter: a Latin
@@ -76,7 +88,7 @@ CHINESE_NUMERALS = {c: i for i, c in enumerate("零一二三四五六七八九�
 _ITEM_HEAD = regex.compile(r"[。！？；](?<n>\d{1,2})$")
 _ITEM_TAIL = regex.compile(r"(?<n>\d{1,2})(?<mark>[.．、])")
 ENUMERATION = regex.compile(
-    r"“(?<n>\d{1,2})”是|(?<n>[一二三四五六七八九十]{1,3})是|(?<n>\d{1,2})[、.．]"
+    r"“(?<n>\d{1,2})”是|(?<n>[一二三四五六七八九十]{1,3})是|(?<!\d)(?<n>\d{1,2})[、.．](?!\d)"
     r"|[（(](?<n>\d{1,2}|[一二三四五六七八九十]{1,3})[)）]|第(?<n>[一二三四五六七八九十]{1,3})[，、是]")
 
 
@@ -119,14 +131,36 @@ class SeamJudge:
         """Short, with no clause or sentence punctuation and no quote left open: ``临颍县``,
         ``编者按``, a title, ``西贡北港：非原居民人妻挑战原居民`` (a colon inside is fine)."""
         return len(text) <= self.rules.heading_max_chars and not _CLAUSE_MARK.search(text) \
-            and not self._cut_sentence(text) \
+            and not self.rules.dangles(text) \
             and not self.closed(text) and not _unclosed_opener(text)
 
-    def _cut_sentence(self, text: str) -> bool:
-        """A long enough block with a function word near its end: a sentence cut short."""
+    def line_shaped(self, text: str) -> bool:
+        """Short enough for a line of verse or a list, and not ending where lines rarely end:
+        on an opening quote or bracket, a comma or a word that dangles (``…联合举办的“``,
+        ``专员李先生表示，``).  Those are the pieces of a sentence cut short."""
+        return len(text) <= self.rules.heading_max_chars and not _OPENER_END.search(text) \
+            and not _COMMA_END.search(text) and not self.rules.dangles(text)
+
+    def cut_short(self, text: str) -> bool:
+        """A heading-shaped block long enough, with a function word near its end, to be
+        more likely a sentence cut short than a heading (``…投资者仍需配置相``, ``…的发行作``)."""
         words = self.rules.sentence_words
         return words is not None and len(text) >= self.rules.sentence_min_chars \
             and bool(words.search(text[-SENTENCE_TAIL:]))
+
+    def _short_stops_mid_sentence(self, left: str, right: str) -> bool:
+        """A block no longer than a heading stops mid-sentence where its end dangles
+        (``…中国的``), or where it holds clause punctuation past its item number
+        (``…物流分析师，担任过``, but not ``一、年鉴性质…``: a headline rarely does) and is
+        neither a labelled line (``董事：…``) nor the headline of ``right``, whose words
+        ``right`` restates."""
+        if self.rules.dangles(left):
+            return True
+        item = _ITEM_MARK.match(left)
+        if not _CLAUSE_INSIDE.search(left, item.end() if item else 0) or self.rules.label(left) \
+                or restated(left, right):
+            return False
+        return True
 
     def continues(self, text: str) -> str | None:
         """The rule by which ``text`` cannot open a sentence (``的``, ``了``, ``，`` …), unless
@@ -147,6 +181,30 @@ class SeamJudge:
         bracket (a quoted term may close it: ``结合“两学一做”``), with no sentence end, lead-in
         or credit.  A URL or Latin text gives no sign."""
         return not self.closed(text) and bool(_OPEN_END.search(text[-2:]))
+
+    def lost_end(self, text: str, following: str = "") -> bool:
+        """The paragraph ``text`` lost its end, on evidence an editor accepts: it stops
+        mid-sentence (:meth:`stops_mid_sentence`), is no labelled line (``董事：…``), and
+        either stops where nothing ends (on a comma, an opening bracket or a word that
+        dangles), unless the paragraph ``following`` it opens the next item of its list
+        (``…；及`` / ``（二）…``); or ended sentences before the one it breaks off
+        (``…。近两年…，结合“两学一做”``).  A headline, a subhead or a caption stops without
+        punctuation by design, and has no sentence before its end.
+
+        >>> judge = SeamJudge(RepairRules.load())
+        >>> judge.lost_end("二是抓载体立规范。近两年组织全区党员干部开展培训，结合“两学一做”")
+        True
+        >>> judge.lost_end("去年GDP同比增长百分之八点五，继续高于全国增速")
+        False
+        >>> judge.lost_end("（一）螺丝头最多外露两个扭纹；及", "（二）螺丝不得松脱。")
+        False
+        """
+        if not self.stops_mid_sentence(text) or self.rules.label(text):
+            return False
+        if _COMMA_END.search(text) or _OPENER_END.search(text) or self.rules.dangles(text):
+            return not (following and self.rules.new_start(following))
+        ends = list(_SENTENCE_END_INSIDE.finditer(text))
+        return bool(ends) and len(_HAN.findall(text[ends[-1].end():])) >= LAST_SENTENCE_HAN
 
     def strong(self, left: str, right: str) -> Seam | None:
         """Strong evidence that ``right`` continues the sentence ``left`` stops in, or, when
@@ -176,7 +234,7 @@ class SeamJudge:
             return Seam("page_break", 0, "an English sentence goes on in lower case", "latin")
         if _ADDRESS_END.search(left) and _ADDRESS_START.match(right):
             return Seam("page_break", 0, "an e-mail address cut after its at sign", "address")
-        word = spanning_word(left.rstrip(MARKUP), right)
+        word = word_across(left.rstrip(MARKUP), right)
         if word:
             return Seam("page_break", 0, f"word {word}", "word", word)
         if enumeration_continues(left, right):
@@ -204,16 +262,49 @@ class SeamJudge:
         evidence = f"repeated {c}" + (f", word {word}" if word else "") + (f", {quote}" if quote else "")
         return Seam("page_break_repeated_char", 1, evidence, "repeated", word, "quote" if quote else "")
 
-    def weak(self, left: str, right: str) -> Seam | None:
+    def weak(self, left: str, right: str, cut: bool = False) -> Seam | None:
         """A block stopping mid-sentence, followed by one that may continue it.  (Whether
-        either is a heading depends on the layout around them: the caller decides.)"""
+        either is a heading depends on the layout around them: the caller decides.)
+
+        A block no longer than a heading gives that evidence only where no headline or
+        labelled line would end as it does (:meth:`_short_stops_mid_sentence`), or where the
+        layout says it was ``cut`` (a jump line after it sends the reader on).
+
+        >>> judge = SeamJudge(RepairRules.load())
+        >>> judge.weak("还有老师的实践背景很重要，我们有一位物流分析师，担任过", "很多跨国公司的物流部经理。").evidence
+        'sentence left open'
+        >>> judge.weak("世界计量日中国主场活动在安徽举行", "今天是第25个“世界计量日”，中国主场活动在安徽合肥举行。") is None
+        True
+        """
         if self.closed(left):
             return None
-        if self.rules.new_start(right.lstrip(MARKUP)):
+        if len(left) <= self.rules.heading_max_chars and not cut and not self._short_stops_mid_sentence(left, right):
+            return None
+        if self.rules.new_start(right.lstrip(MARKUP)) or self.rules.label(right):
             return None
         if not _WEAK_LEFT.match(left[-1]) or not _WEAK_RIGHT.match(right[0]):
             return None
         return Seam("page_break", 0, "sentence left open", "open")
+
+
+def restated(left: str, right: str) -> bool:
+    """The words of the short block ``left`` come back in the first sentences of ``right``:
+    ``left`` is the headline ``right`` leads with (``世界计量日中国主场活动在安徽举行`` /
+    ``今天是第25个“世界计量日”，中国主场活动在安徽合肥举行``), not a sentence it goes on with.
+
+    >>> restated("中国大熊猫首次在中东与公众见面", "来自中国的大熊猫“京京”17日在多哈与公众见面。")
+    True
+    >>> restated("还有老师的实践背景很重要，我们有一位物流分析师，担任过", "很多跨国公司的物流部经理。")
+    False
+    """
+    words = _bigrams(left)
+    return len(words) >= RESTATED_MIN and len(words & _bigrams(right[:LEAD_CHARS])) >= RESTATED_SHARE * len(words)
+
+
+def _bigrams(text: str) -> set[str]:
+    """Pairs of neighbouring letters (Han, Latin, digits) of ``text``, Simplified."""
+    text = _NOT_LETTER.sub("|", to_simplified(text))
+    return {text[i:i + 2] for i in range(len(text) - 1) if "|" not in text[i:i + 2]}
 
 
 def echoed_copy(left: str, right: str, text: str) -> Seam | None:

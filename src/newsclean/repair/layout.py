@@ -1,0 +1,185 @@
+"""A document's layout, read from its own blocks before any seam between them is judged.
+
+A block that stops without terminal punctuation is evidence of a cut only in running
+prose.  Verse, lists, tables of contents, labelled lines (``电话：…``, a speaker's turn
+``盧葦：…``) and headings stop without one by design, and a document cut at a fixed width
+ends every full line mid-clause.  The layout says which blocks are such lines, so that
+only strong evidence joins them and no flag is raised for what they lack:
+
+- ``heading``: a short block with no clause punctuation (``临颍县``, a title);
+- ``unit``: a line that is a unit by its shape (``rules/seams.toml``, kind ``unit``: a
+  label and its value, a table row);
+- ``verse``: one of three or more short lines in a row (verse, a list, a contents page);
+- ``prose``: anything else.
+
+It also reads the width a document was hard-wrapped at, if its lines show one (see
+:func:`wrap_width`).
+
+>>> from newsclean.repair.blocks import split_blocks
+>>> from newsclean.repair.rules import RepairRules
+>>> from newsclean.repair.seams import SeamJudge
+>>> poems = "静夜思\\n李白\\n床前明月光，疑是地上霜。\\n举头望明月，低头思故乡。\\n春晓\\n孟浩然\\n春眠不觉晓，处处闻啼鸟。"
+>>> Layout.read(split_blocks(poems), SeamJudge(RepairRules.load())).roles
+('verse', 'verse', 'verse', 'verse', 'verse', 'verse', 'verse')
+>>> news = "临颍县\\n\\n近年来，临颍县始终坚持“围绕发展抓党建、抓好党建促发展”的理念，全面提\\n\\n升了水平。"
+>>> Layout.read(split_blocks(news), SeamJudge(RepairRules.load())).roles
+('heading', 'prose', 'prose')
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import regex
+
+from .blocks import Block
+from .lexicon import word_across
+from .seams import SeamJudge
+
+#: In a document whose text is mostly in short lines, three of them in a row are a layout of
+#: lines (verse, a list), not prose cut short.  (In a document of prose, short blocks in a
+#: row are as likely to be the pieces of a paragraph cut by page and column breaks; and a
+#: block that strong evidence joins to the next is such a piece, not a line.)
+RUN, LINES_SHARE = 3, 0.5
+#: A layout of lines shows itself in at least this many of them (a quatrain with its title
+#: and author has six).
+LINES_MIN = 5
+#: A hard-wrapped document shows its width in at least this many lines, none narrower than
+#: this (a list of short lines is never a wrap).
+WRAP_LINES, WRAP_MIN_WIDTH = 3, 12
+#: A wrapper cuts every line at the width: at most this share of lines may be longer.
+WRAP_LONGER_SHARE = 0.1
+#: At least this share of the full lines must end inside a word or a number (a cut), and at
+#: most this share at a sentence's end: verse and lists of equal lines end where they mean to.
+WRAP_CUT_SHARE, WRAP_CLOSED_SHARE = 0.25, 0.5
+#: Lines with their punctuation in the same places, this share of them, are verse.
+PARALLEL_SHARE = 0.5
+_HAN_END = regex.compile(r"[\p{Han}\d]$")
+_HAN_START = regex.compile(r"[\p{Han}\d]")
+_CLAUSE = regex.compile(r"[，、；。！？,;]")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The role of each block (by index), and the width the document was wrapped at."""
+
+    roles: tuple[str, ...]
+    width: int | None = None
+    #: Blocks that reach the wrap width: the line after one goes on with its text.
+    full: frozenset[int] = frozenset()
+    #: Blocks before a jump line that sends the reader on: text cut by the page.
+    cut: frozenset[int] = frozenset()
+    #: The document's text is mostly in short lines (verse, a list, a contents page, an
+    #: imprint): a block stopping without punctuation is no evidence of a cut anywhere in it.
+    lines: bool = False
+
+    @classmethod
+    def read(cls, blocks: list[Block], judge: SeamJudge, kept: list[int] | None = None,
+             goes_on: frozenset[int] = frozenset()) -> "Layout":
+        """The layout of ``blocks`` (those in ``kept``, default all).  A block in ``goes_on``
+        sits before a jump line that sends the reader on: it is text cut by the page."""
+        kept = list(range(len(blocks))) if kept is None else kept
+        width = wrap_width([blocks[i] for i in kept], judge)
+        full = frozenset(i for i in kept if width and _full(blocks[i], width))
+        wrapped = frozenset(i for before, i in zip(kept, kept[1:]) if before in full and not blocks[i].blank_before)
+        roles = ["prose"] * len(blocks)
+        for i in kept:
+            text = blocks[i].text
+            if i in full or i in wrapped or i in goes_on:
+                continue
+            if judge.rules.unit(text):
+                roles[i] = "unit"
+            elif judge.heading_shaped(text):
+                roles[i] = "heading"
+        laid_out = full | wrapped | goes_on
+        following = dict(zip(kept, kept[1:]))
+        short = [i for i in kept if i not in laid_out and judge.line_shaped(blocks[i].text)
+                 and not (i in following and judge.strong(blocks[i].text, blocks[following[i]].text))]
+        lines = len(short) >= LINES_MIN \
+            and sum(len(blocks[i].text) for i in short) >= LINES_SHARE * sum(len(blocks[i].text) for i in kept)
+        if lines:
+            for run in _runs(kept, set(short).__contains__):
+                if len(run) >= RUN:
+                    for i in run:
+                        roles[i] = "verse"
+        return cls(tuple(roles), width, full, goes_on, lines)
+
+    def stands_alone(self, i: int) -> bool:
+        """Block ``i`` is a line of its own by the layout: never joined on weak evidence."""
+        return self.roles[i] != "prose"
+
+
+def wrap_width(blocks: list[Block], judge: SeamJudge) -> int | None:
+    """The fixed width a document was cut at, if its lines show one.
+
+    Most lines of a hard-wrapped text have the same length, the most common one; the last
+    line of each paragraph is shorter, and hardly any is longer.  And the cuts fall
+    anywhere: inside words, numbers and clauses, rarely at a sentence's end.  Verse and
+    lists of equal lines have a common length too, but each line ends where it means to,
+    and parallel verse puts its commas in the same places.
+
+    >>> from newsclean.repair.blocks import split_blocks
+    >>> from newsclean.repair.rules import RepairRules
+    >>> judge = SeamJudge(RepairRules.load())
+    >>> text = ("近年来，临颍县始终坚持“围绕发展\\n抓党建、抓好党建促发展”的理念，\\n"
+    ...         "以整合基层党组织为抓手，全面提升\\n了全县基层党建水平。")
+    >>> wrap_width(split_blocks(text), judge)
+    16
+    >>> wrap_width(split_blocks("床前明月光，疑是地上霜。\\n举头望明月，低头思故乡。\\n" * 2), judge) is None
+    True
+    """
+    widths = Counter(b.width for b in blocks if b.width >= 8)
+    lines = sum(widths.values())
+    if lines < WRAP_LINES:
+        return None
+    width, count = max(widths.items(), key=lambda item: (item[1], item[0]))
+    near = count + widths.get(width - 1, 0) + widths.get(width + 1, 0)
+    longer = sum(n for w, n in widths.items() if w > width + 2)
+    if width < WRAP_MIN_WIDTH or count < 2 or near < max(WRAP_LINES, 0.5 * lines) or longer > WRAP_LONGER_SHARE * lines:
+        return None
+    ends = [(left.text, right.text) for left, right in zip(blocks, blocks[1:])
+            if _full(left, width) and not right.blank_before]
+    if not ends or _parallel([left for left, _ in ends]):
+        return None
+    cuts = sum(1 for left, right in ends if _cut(left, right, judge))
+    closed = sum(1 for left, _ in ends if judge.closed(left))
+    if cuts < WRAP_CUT_SHARE * len(ends) or closed > WRAP_CLOSED_SHARE * len(ends):
+        return None
+    return width
+
+
+def _parallel(lines: list[str]) -> bool:
+    """Most ``lines`` put their punctuation in the same places: verse in parallel lines
+    (``吉日兮辰良，穆将愉兮上皇`` / ``抚长剑兮玉珥，璆锵鸣兮琳琅``), where a wrap puts
+    it anywhere."""
+    shapes = Counter(tuple(m.start() for m in _CLAUSE.finditer(line)) for line in lines)
+    shape, count = shapes.most_common(1)[0]
+    return bool(shape) and count >= max(WRAP_LINES, PARALLEL_SHARE * len(lines))
+
+
+def _cut(left: str, right: str, judge: SeamJudge) -> bool:
+    """The line break between ``left`` and ``right`` falls inside a word, a number or a Latin
+    word, before a mark that cannot open a sentence, or inside a clause of prose (a line with
+    clause punctuation that runs on from a Han character into one)."""
+    if left[-1:].isascii() and left[-1:].isalnum() and right[:1].isascii() and right[:1].isalnum():
+        return True
+    if _HAN_END.search(left) and _HAN_START.match(right) and _CLAUSE.search(left):
+        return True
+    return bool(judge.continues(right)) or word_across(left, right) is not None
+
+
+def _full(block: Block, width: int) -> bool:
+    """A line that reaches the wrap width (within two characters normalisation may have
+    missed), its indent counted: a wrapper may count an article's own leading spaces."""
+    return block.width + block.indent >= width - 2
+
+
+def _runs(indexes: list[int], short) -> list[list[int]]:
+    """Maximal runs of ``indexes``, next to each other in the list, that are ``short``."""
+    runs: list[list[int]] = [[]]
+    for i in indexes:
+        if short(i):
+            runs[-1].append(i)
+        elif runs[-1]:
+            runs.append([])
+    return [r for r in runs if r]
