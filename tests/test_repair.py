@@ -22,11 +22,15 @@ def clean(text: str) -> Document:
 
 @pytest.mark.parametrize("case", CASES, ids=[c["why"] for c in CASES])
 def test_case(case):
+    """A case gives the text before and after, the rules that fire, and where it says so the
+    flags raised (``[kind, paragraph]``) and the source of a real excerpt."""
     doc = clean(case["before"])
     assert doc.text == case["after"]
     fired = {e.rule for e in doc.edits if e.stage == "repair" and e.rule != "paragraph_break"}
     assert fired == set(case["rules"]) - {"paragraph_break"}
     assert replay(case["before"], doc.edits) == doc.text
+    if "flags" in case:
+        assert [[f.kind, f.paragraph] for f in doc.flags] == case["flags"]
 
 
 def test_the_seed_matches_its_reviewed_golden_file(seed_text):

@@ -52,7 +52,7 @@ WRAP_LONGER_SHARE = 0.1
 #: At least this share of the full lines must end inside a word or a number (a cut), and at
 #: most this share at a sentence's end: verse and lists of equal lines end where they mean to.
 WRAP_CUT_SHARE, WRAP_CLOSED_SHARE = 0.25, 0.5
-#: Lines with their punctuation in the same places, this share of them, are verse.
+#: Lines cut by their punctuation into phrases of one length, this share of them, are verse.
 PARALLEL_SHARE = 0.5
 _HAN_END = regex.compile(r"[\p{Han}\d]$")
 _HAN_START = regex.compile(r"[\p{Han}\d]")
@@ -116,7 +116,7 @@ def wrap_width(blocks: list[Block], judge: SeamJudge) -> int | None:
     line of each paragraph is shorter, and hardly any is longer.  And the cuts fall
     anywhere: inside words, numbers and clauses, rarely at a sentence's end.  Verse and
     lists of equal lines have a common length too, but each line ends where it means to,
-    and parallel verse puts its commas in the same places.
+    and parallel verse cuts its lines into phrases of one length.
 
     >>> from newsclean.repair.blocks import split_blocks
     >>> from newsclean.repair.rules import RepairRules
@@ -149,12 +149,14 @@ def wrap_width(blocks: list[Block], judge: SeamJudge) -> int | None:
 
 
 def _parallel(lines: list[str]) -> bool:
-    """Most ``lines`` put their punctuation in the same places: verse in parallel lines
-    (``吉日兮辰良，穆将愉兮上皇`` / ``抚长剑兮玉珥，璆锵鸣兮琳琅``), where a wrap puts
-    it anywhere."""
-    shapes = Counter(tuple(m.start() for m in _CLAUSE.finditer(line)) for line in lines)
-    shape, count = shapes.most_common(1)[0]
-    return bool(shape) and count >= max(WRAP_LINES, PARALLEL_SHARE * len(lines))
+    """Most ``lines`` are cut by their punctuation into phrases of one length: verse in
+    parallel lines (``吉日兮辰良，穆将愉兮上皇`` / ``抚长剑兮玉珥，璆锵鸣兮琳琅``), where
+    a wrap puts punctuation anywhere."""
+    balanced = 0
+    for line in lines:
+        phrases = [len(p) for p in _CLAUSE.split(line) if p]
+        balanced += len(phrases) >= 2 and max(phrases) - min(phrases) <= 1
+    return balanced >= max(WRAP_LINES, PARALLEL_SHARE * len(lines))
 
 
 def _cut(left: str, right: str, judge: SeamJudge) -> bool:

@@ -105,12 +105,15 @@ class Repair:
     # -- blocks -------------------------------------------------------------------------
 
     def _classify(self, blocks: list[Block]) -> list[Block]:
-        """Mark furniture; split jump lines glued to a block's edge into blocks of their own."""
+        """Mark furniture; split jump lines glued to a block's edge into blocks of their own.
+        A labelled line shaped like furniture between two labelled lines is a field of their
+        list (``策划编辑：…`` / ``责任编辑：…`` / ``美术编辑：…`` on a book's imprint page)."""
         out: list[Block] = []
         for block in blocks:
             out.extend(self._split_edges(block))
-        for block in out:
-            if block.kind == "text":
+        labelled = [bool(self.rules.label(b.text)) for b in out]
+        for i, block in enumerate(out):
+            if block.kind == "text" and not (0 < i < len(out) - 1 and all(labelled[i - 1:i + 2])):
                 rule = self.rules.furniture(block.text)
                 if rule:
                     block.kind, block.rule = "furniture", rule

@@ -72,6 +72,8 @@ class RepairRules:
     #: Each unit rule's length limit: a longer block opening with a label starts a unit but
     #: does not end one (``记者：…？赵薇：…``).
     unit_max_chars: dict[str, int]
+    #: A block longer than every unit rule's ``max_chars`` is no unit: it is not tested.
+    unit_longest: int
     continuations: PatternSet
     danglings: PatternSet
     labels: PatternSet
@@ -107,6 +109,7 @@ class RepairRules:
             new_starts=PatternSet(_patterns(seams, "start")),
             units=PatternSet(_patterns(seams, "unit")),
             unit_max_chars={r.id: _max_chars(r) for r in seams if r.kind == "unit"},
+            unit_longest=max((_max_chars(r) for r in seams if r.kind == "unit"), default=0),
             continuations=PatternSet(_patterns(seams, "continuation")),
             danglings=PatternSet(_patterns(seams, "dangling")),
             labels=PatternSet(_patterns(seams, "label")),
@@ -129,7 +132,9 @@ class RepairRules:
     def unit(self, text: str) -> str | None:
         """The id of the rule saying ``text`` is a whole unit by its shape (a label and its
         value, a table row …), within that rule's ``max_chars``."""
-        rule = self.units.first(text[:EDGE_CHARS])
+        if len(text) > self.unit_longest:
+            return None
+        rule = self.units.first(text)
         return rule if rule and len(text) <= self.unit_max_chars[rule] else None
 
     def new_start(self, text: str) -> str | None:
