@@ -5,7 +5,7 @@
 >>> doc.text
 '2012年“VIP”客户'
 >>> [e.rule for e in doc.edits]
-['html_entity', 'html_entity', 'fullwidth_alnum', 'space_in_han']
+['html_entity', 'html_entity', 'fullwidth_alnum', 'space_by_punctuation']
 """
 from __future__ import annotations
 

@@ -25,6 +25,7 @@ from .lexicon import spanning_word, word_count
 from .render import Placed, render
 from .rules import RepairRules
 from .seams import OPENING_WORD, Seam, SeamJudge, early_closer, echoed_copy
+from .spaces import Spaces
 
 STAGE = "repair"
 ORPHAN_MODES = ("keep", "flag", "drop")
@@ -63,6 +64,7 @@ class Repair:
             raise ValueError(f"orphans must be one of {ORPHAN_MODES}, not {orphans!r}")
         self.rules = rules
         self.judge = SeamJudge(rules)
+        self.spaces = Spaces(self.judge)
         self.orphans = orphans
 
     @classmethod
@@ -97,6 +99,7 @@ class Repair:
             fragments = []
         final = [Placed(b, p.seams[k - 1] if k else None) for p in paragraphs for k, b in enumerate(p.blocks)]
         render(doc, blocks, final, removed)
+        self.spaces.apply(doc)
         if self.orphans == "flag":
             for index, kind in fragments:
                 doc.flag(kind, index)

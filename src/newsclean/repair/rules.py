@@ -21,7 +21,7 @@ FURNITURE_MAX_CHARS = 60
 #: End rules look at a block's last characters and start rules at its first, not the whole block.
 EDGE_CHARS = 64
 SEAM_KINDS = {"end": {"pattern"}, "start": {"pattern"}, "unit": {"pattern", "max_chars"}, "continuation": {"pattern"},
-              "dangling": {"pattern"}, "label": {"pattern"}, "heading": {"max_chars", "sentence_min_chars", "sentence_pattern"}}
+              "dangling": {"pattern"}, "label": {"pattern"}, "particle": {"pattern"}, "heading": {"max_chars", "sentence_min_chars", "sentence_pattern"}}
 REDUPLICATION_KINDS = {"words": {"words"}}
 
 
@@ -77,6 +77,7 @@ class RepairRules:
     continuations: PatternSet
     danglings: PatternSet
     labels: PatternSet
+    particles: PatternSet
     heading_max_chars: int
     sentence_min_chars: int
     sentence_words: regex.Pattern | None
@@ -113,6 +114,7 @@ class RepairRules:
             continuations=PatternSet(_patterns(seams, "continuation")),
             danglings=PatternSet(_patterns(seams, "dangling")),
             labels=PatternSet(_patterns(seams, "label")),
+            particles=PatternSet(_patterns(seams, "particle")),
             heading_max_chars=max_chars,
             sentence_min_chars=min_chars,
             sentence_words=sentence_words,
@@ -148,6 +150,10 @@ class RepairRules:
     def label(self, text: str) -> str | None:
         """The id of the rule saying ``text`` opens with a label or a speaker's name and a colon."""
         return self.labels.first(text[:EDGE_CHARS])
+
+    def ties(self, text: str) -> str | None:
+        """The id of the rule saying ``text`` ends on a particle that ties it to what follows."""
+        return self.particles.first(text[-EDGE_CHARS:])
 
     def dangles(self, text: str) -> str | None:
         """The id of the rule saying ``text`` stops on a word no sentence or headline ends on."""

@@ -226,7 +226,7 @@ class SeamJudge:
             return Seam("page_break", 0, quote, "quote")
         if item_number_cut(left, right):
             return Seam("page_break", 0, "enumeration: the next item's number cut by the break", "enumeration")
-        if self.rules.new_start(right.lstrip(MARKUP)):
+        if self.rules.new_start(right.lstrip(MARKUP)) or self.rules.label(right):
             return None
         if _LATIN_END.search(left[-22:]) and _LATIN_START.match(right):
             return Seam("page_break", 0, "a Latin word cut across the seam", "latin")
