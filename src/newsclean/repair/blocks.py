@@ -33,7 +33,16 @@ class Block:
     #: White space before the text on its line: some scrapers count it in a fixed-width cut.
     indent: int = 0
     kind: str = "text"
+    #: The rule that made this block: a furniture rule, or the rule that cut it from the
+    #: block before it (``glued_item``).
     rule: str = ""
+
+    def cut(self, at: int) -> tuple["Block", "Block"]:
+        """This block cut in two at offset ``at`` of its text; the tail follows the head with
+        no separator between them."""
+        head = Block(self.start, self.start + at, self.text[:at], self.blank_before, self.indented, at, self.indent)
+        tail = Block(self.start + at, self.end, self.text[at:], width=len(self.text) - at)
+        return head, tail
 
 
 def split_blocks(text: str) -> list[Block]:

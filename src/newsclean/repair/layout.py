@@ -47,11 +47,22 @@ LINES_MIN = 5
 #: A hard-wrapped document shows its width in at least this many lines, none narrower than
 #: this (a list of short lines is never a wrap).
 WRAP_LINES, WRAP_MIN_WIDTH = 3, 12
+#: ... exactly, or goes on from at least this many full lines to the next: fewer show no
+#: width (a short poem's lines of two lengths).
+WRAP_ENDS = 4
+#: Lines within this many characters of the width sit at it (a wrapper that counts columns
+#: fits more characters in a line holding ASCII: ``(1986~1997)``).
+NEAR_WIDTH = 2
+#: Of the lines at least half as long as the width (titles and headings are shorter), this
+#: share must sit at it: every line but the last of each paragraph.
+WRAP_NEAR_SHARE = 0.6
 #: A wrapper cuts every line at the width: at most this share of lines may be longer.
 WRAP_LONGER_SHARE = 0.1
 #: At least this share of the full lines must end inside a word or a number (a cut), and at
 #: most this share at a sentence's end: verse and lists of equal lines end where they mean to.
 WRAP_CUT_SHARE, WRAP_CLOSED_SHARE = 0.25, 0.5
+#: An unpunctuated line this long is prose (文言), not a line of verse or of a list.
+UNPUNCTUATED = 16
 #: Lines cut by their punctuation into phrases of one length, this share of them, are verse.
 PARALLEL_SHARE = 0.5
 _HAN_END = regex.compile(r"[\p{Han}\d]$")
@@ -133,13 +144,15 @@ def wrap_width(blocks: list[Block], judge: SeamJudge) -> int | None:
     if lines < WRAP_LINES:
         return None
     width, count = max(widths.items(), key=lambda item: (item[1], item[0]))
-    near = count + widths.get(width - 1, 0) + widths.get(width + 1, 0)
-    longer = sum(n for w, n in widths.items() if w > width + 2)
-    if width < WRAP_MIN_WIDTH or count < 2 or near < max(WRAP_LINES, 0.5 * lines) or longer > WRAP_LONGER_SHARE * lines:
+    near = sum(widths.get(w, 0) for w in range(width - NEAR_WIDTH, width + NEAR_WIDTH + 1))
+    longer = sum(n for w, n in widths.items() if w > width + NEAR_WIDTH)
+    body = sum(n for w, n in widths.items() if w >= width / 2)  # not titles and headings
+    if width < WRAP_MIN_WIDTH or count < 2 or near < max(WRAP_LINES, WRAP_NEAR_SHARE * body) \
+            or longer > WRAP_LONGER_SHARE * lines:
         return None
     ends = [(left.text, right.text) for left, right in zip(blocks, blocks[1:])
             if _full(left, width) and not right.blank_before]
-    if not ends or _parallel([left for left, _ in ends]):
+    if not ends or count < WRAP_LINES and len(ends) < WRAP_ENDS or _parallel([left for left, _ in ends]):
         return None
     cuts = sum(1 for left, right in ends if _cut(left, right, judge))
     closed = sum(1 for left, _ in ends if judge.closed(left))
@@ -161,11 +174,12 @@ def _parallel(lines: list[str]) -> bool:
 
 def _cut(left: str, right: str, judge: SeamJudge) -> bool:
     """The line break between ``left`` and ``right`` falls inside a word, a number or a Latin
-    word, before a mark that cannot open a sentence, or inside a clause of prose (a line with
-    clause punctuation that runs on from a Han character into one)."""
+    word, before a mark that cannot open a sentence, or inside a clause of prose: a line
+    that runs on from a Han character into one, and holds clause punctuation or is as long
+    as no unpunctuated line of verse or a list is (classical text has no punctuation)."""
     if left[-1:].isascii() and left[-1:].isalnum() and right[:1].isascii() and right[:1].isalnum():
         return True
-    if _HAN_END.search(left) and _HAN_START.match(right) and _CLAUSE.search(left):
+    if _HAN_END.search(left) and _HAN_START.match(right) and (_CLAUSE.search(left) or len(left) >= UNPUNCTUATED):
         return True
     return bool(judge.continues(right)) or word_across(left, right) is not None
 

@@ -59,7 +59,7 @@ def render(doc: Document, blocks: list[Block], final: list[Placed], removed: dic
             inserted = order[position[previous] + 1:position[current]]
             text = "".join(_joint(placed[b]) + blocks[b].text[_drop(placed[b]):] for b in inserted)
             seams = [placed[b].seam for b in inserted] + [here.seam]
-            rule = MOVED if inserted else (here.seam.rule if here.seam else LAYOUT)
+            rule = MOVED if inserted else (here.seam.rule if here.seam else blocks[current].rule or LAYOUT)
             note = "; ".join(s.evidence for s in seams if s and s.evidence)
             joint = _joint(here, blocks[previous].text, doc.text[blocks[previous].end:start], blocks[current].text)
             plan.append((cursor, start + _drop(here), text + joint, rule, note))

@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import regex
+
 from ..document import Document
 from .blocks import Block, split_blocks
 from ..normalize.convert import to_simplified
@@ -114,6 +116,7 @@ class Repair:
         out: list[Block] = []
         for block in blocks:
             out.extend(self._split_edges(block))
+        out = _split_items(out)
         labelled = [bool(self.rules.label(b.text)) for b in out]
         for i, block in enumerate(out):
             if block.kind == "text" and not (0 < i < len(out) - 1 and all(labelled[i - 1:i + 2])):
@@ -131,9 +134,7 @@ class Repair:
                     cut = match.start()
                 else:
                     continue
-                head = Block(block.start, block.start + cut, block.text[:cut], block.blank_before,
-                             block.indented, cut)
-                tail = Block(block.start + cut, block.end, block.text[cut:], False, False, len(block.text) - cut)
+                head, tail = block.cut(cut)
                 (head if match.start() == 0 else tail).kind = "furniture"
                 (head if match.start() == 0 else tail).rule = rule_id
                 return [head, tail]
@@ -184,8 +185,11 @@ class Repair:
         return paragraphs
 
     def _wrap(self, left: Block, right: Block, j: int, layout: Layout) -> Seam | None:
-        """A full line (block ``j``) continued on the next line, in a document cut at a fixed width."""
-        if j in layout.full and not right.blank_before and not right.indented and len(left.text) > 1:
+        """A full line (block ``j``) continued on the next line, in a document cut at a fixed
+        width; not into a line indented where the full line is not (a new paragraph), but
+        where every line is indented alike (an OCR page), the indent says nothing."""
+        if j in layout.full and not right.blank_before and len(left.text) > 1 \
+                and not (right.indented and not left.indented):
             return Seam("hard_wrap", 0, f"line of {left.width} characters in a text wrapped at {layout.width}",
                         "wrap")
         return None
@@ -270,13 +274,21 @@ class Repair:
 
     def _join_weak(self, paragraphs: list[Paragraph], texts: list[str], layout: Layout) -> list[Paragraph]:
         """Join neighbours on weak evidence, never into or out of a line the layout makes
-        one of its own (a heading, verse, a unit) or the title."""
+        one of its own (a heading, verse, a unit) or the title.  But a paragraph that ends
+        on a word no sentence ends on (``…总结了地形对``) goes on into a block shaped like a
+        heading; and that block, so joined, is a heading no more."""
         out: list[Paragraph] = []
         for n, paragraph in enumerate(paragraphs):
             left, right = (out[-1].blocks[-1], paragraph.blocks[0]) if out else (0, 0)
-            if out and n > 1 and not layout.lines and not layout.stands_alone(left) \
-                    and not layout.stands_alone(right):
-                seam = self.judge.weak(_joined(out[-1], texts), texts[right], cut=left in layout.cut)
+            if not out or n <= 1 or layout.lines:
+                out.append(paragraph)
+                continue
+            text = _joined(out[-1], texts)
+            left_alone = layout.stands_alone(left) and len(out[-1].blocks) == 1
+            right_alone = layout.stands_alone(right) and not (
+                layout.roles[right] == "heading" and self.rules.dangles(text))
+            if not left_alone and not right_alone:
+                seam = self.judge.weak(text, texts[right], cut=left in layout.cut)
                 if seam:
                     out[-1].extend(paragraph, seam)
                     continue
@@ -322,6 +334,41 @@ class Repair:
                     and self.judge.lost_end(_joined(paragraph, texts), following):
                 found.append((index, "truncated_end"))
         return found
+
+
+def _split_items(blocks: list[Block]) -> list[Block]:
+    """Cut each reference glued to the one before it into a block of its own: a marker
+    ``[7]`` inside a block, right after the text of item 6 (``…1994,14（1).2-6[7]李雪松…``).
+    The numbers must follow on from the last marker before it, in this block or an earlier
+    one: a bracketed number that does not is a citation (``…研究[3]``), and stays.
+
+    >>> [b.text for b in _split_items(split_blocks("[6]鲁周勋.影响[J].1994,14(1).2-6[7]李雪松.仿真[J]"))]
+    ['[6]鲁周勋.影响[J].1994,14(1).2-6', '[7]李雪松.仿真[J]']
+    """
+    out: list[Block] = []
+    last = None
+    for block in blocks:
+        opening = _ITEM.match(block.text)
+        last = int(opening.group(1)) if opening else last
+        cuts = []
+        for match in _ITEM.finditer(block.text, 1):
+            if last is not None and int(match.group(1)) == last + 1:
+                last += 1
+                if _ITEM_END.search(block.text, 0, match.start()):
+                    cuts.append(match.start())
+        done = 0
+        for at in cuts:
+            head, block = block.cut(at - done)
+            block.rule, done = "glued_item", at
+            out.append(head)
+        out.append(block)
+    return out
+
+
+#: A reference's number, and what ends the reference glued before one (a page number, a
+#: year, a full stop).
+_ITEM = regex.compile(r"\[(\d{1,3})\](?=\S)")
+_ITEM_END = regex.compile(r"[\d.。)）]$")
 
 
 def _drop_echoed_copies(paragraphs: list[Paragraph], texts: list[str], text: str) -> None:

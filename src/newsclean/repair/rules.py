@@ -37,18 +37,23 @@ class PatternSet:
     ('b', None, 'a')
     """
 
-    def __init__(self, patterns: list[tuple[str, regex.Pattern]]):
+    def __init__(self, patterns: list[tuple[str, regex.Pattern]], max_chars: dict[str, int] | None = None):
         self.patterns = tuple(patterns)
+        #: A rule with a length limit matches no longer text.
+        self.max_chars = max_chars or {}
+        self.longest = max(self.max_chars.values(), default=0)
         sources = [p.pattern for _, p in patterns]
         self._any = None
         if len(sources) > 1 and not any(regex.search(r"\\[1-9]|\(\?P=|\\g<", s) for s in sources):
             self._any = regex.compile("|".join(f"(?:{s})" for s in sources), regex.V1)
 
     def first(self, text: str, full: bool = False) -> str | None:
+        if self.max_chars and len(text) > self.longest:
+            return None
         if self._any is not None and not _match(self._any, text, full):
             return None
         for rule_id, pattern in self.patterns:
-            if _match(pattern, text, full):
+            if len(text) <= self.max_chars.get(rule_id, len(text)) and _match(pattern, text, full):
                 return rule_id
         return None
 
@@ -62,18 +67,15 @@ class RepairRules:
     """Compiled repair rules, each pattern kept with the id of the rule it came from."""
 
     furniture_lines: PatternSet
-    furniture_max_chars: int
     furniture_edges: tuple[tuple[str, regex.Pattern], ...]
     #: Ids of furniture lines that say the text before them goes on elsewhere (（下转第2版）).
     goes_on: frozenset[str]
     closed_ends: PatternSet
     new_starts: PatternSet
+    #: Each unit rule has a length limit: a longer block opening with a label starts a unit
+    #: (``unit_starts``) but does not end one (``记者：…？赵薇：…``).
     units: PatternSet
-    #: Each unit rule's length limit: a longer block opening with a label starts a unit but
-    #: does not end one (``记者：…？赵薇：…``).
-    unit_max_chars: dict[str, int]
-    #: A block longer than every unit rule's ``max_chars`` is no unit: it is not tested.
-    unit_longest: int
+    unit_starts: PatternSet
     continuations: PatternSet
     danglings: PatternSet
     labels: PatternSet
@@ -102,15 +104,13 @@ class RepairRules:
         sentence_words = compile_pattern(heading, "sentence_pattern") \
             if heading and "sentence_pattern" in heading.settings else None
         return cls(
-            furniture_lines=PatternSet(_patterns(furniture, "line")),
-            furniture_max_chars=max((_max_chars(r) for r in furniture if r.kind == "line"), default=0),
+            furniture_lines=PatternSet(_patterns(furniture, "line"), _limits(furniture, "line")),
             furniture_edges=tuple(_patterns(furniture, "edge")),
             goes_on=frozenset(r.id for r in furniture if r.settings.get("text_goes_on") is True),
             closed_ends=PatternSet(_patterns(seams, "end")),
             new_starts=PatternSet(_patterns(seams, "start")),
-            units=PatternSet(_patterns(seams, "unit")),
-            unit_max_chars={r.id: _max_chars(r) for r in seams if r.kind == "unit"},
-            unit_longest=max((_max_chars(r) for r in seams if r.kind == "unit"), default=0),
+            units=PatternSet(_patterns(seams, "unit"), _limits(seams, "unit")),
+            unit_starts=PatternSet(_patterns(seams, "unit")),
             continuations=PatternSet(_patterns(seams, "continuation")),
             danglings=PatternSet(_patterns(seams, "dangling")),
             labels=PatternSet(_patterns(seams, "label")),
@@ -123,8 +123,6 @@ class RepairRules:
 
     def furniture(self, text: str) -> str | None:
         """The id of the furniture rule matching the whole of ``text``, if any."""
-        if len(text) > self.furniture_max_chars:
-            return None
         return self.furniture_lines.first(text, full=True)
 
     def closed_end(self, text: str) -> str | None:
@@ -134,14 +132,11 @@ class RepairRules:
     def unit(self, text: str) -> str | None:
         """The id of the rule saying ``text`` is a whole unit by its shape (a label and its
         value, a table row …), within that rule's ``max_chars``."""
-        if len(text) > self.unit_longest:
-            return None
-        rule = self.units.first(text)
-        return rule if rule and len(text) <= self.unit_max_chars[rule] else None
+        return self.units.first(text)
 
     def new_start(self, text: str) -> str | None:
         """The id of the rule saying ``text`` opens a new unit (an enumeration, a dateline …)."""
-        return self.new_starts.first(text[:EDGE_CHARS]) or self.units.first(text[:EDGE_CHARS])
+        return self.new_starts.first(text[:EDGE_CHARS]) or self.unit_starts.first(text[:EDGE_CHARS])
 
     def continues(self, text: str) -> str | None:
         """The id of the rule saying ``text`` cannot open a sentence."""
@@ -165,6 +160,10 @@ class RepairRules:
 
 def _patterns(rules: list[Rule], kind: str) -> list[tuple[str, regex.Pattern]]:
     return [(r.id, compile_pattern(r)) for r in rules if r.kind == kind]
+
+
+def _limits(rules: list[Rule], kind: str) -> dict[str, int]:
+    return {r.id: _max_chars(r) for r in rules if r.kind == kind}
 
 
 def _words(rules: list[Rule]) -> list[str]:

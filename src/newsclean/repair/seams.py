@@ -58,7 +58,7 @@ _NOT_LETTER = regex.compile(r"[^\p{Han}A-Za-z0-9]+")
 #: A headline's words come back in its lead: at least this share of its letter pairs (of at
 #: least this many) recur in the first characters of the block after it.
 RESTATED_SHARE, RESTATED_MIN, LEAD_CHARS = 0.4, 3, 150
-_WEAK_LEFT = regex.compile(r"[\p{Han}\p{N}，、]")
+_WEAK_LEFT = regex.compile(r"[\p{Han}\p{N}，、,·]")
 _WEAK_RIGHT = regex.compile(r"[\p{Han}\p{N}“「《A-Za-z]")
 #: A block of Chinese text ending in a Latin letter, and one going on with a letter: a Latin
 #: word cut by the break (``在Face`` / ``book贴出``), joined without a space.
@@ -226,7 +226,7 @@ class SeamJudge:
             return Seam("page_break", 0, quote, "quote")
         if item_number_cut(left, right):
             return Seam("page_break", 0, "enumeration: the next item's number cut by the break", "enumeration")
-        if self.rules.new_start(right.lstrip(MARKUP)) or self.rules.label(right):
+        if self.rules.new_start(right.lstrip(MARKUP)):
             return None
         if _LATIN_END.search(left[-22:]) and _LATIN_START.match(right):
             return Seam("page_break", 0, "a Latin word cut across the seam", "latin")
@@ -392,9 +392,15 @@ def _open_stack(text: str) -> list[str]:
     for c in text:
         if c in PAIRS:
             stack.append(c)
-        elif c in CLOSERS and stack and stack[-1] == CLOSERS[c]:
+        elif c in CLOSERS and stack and _pair(stack[-1]) == _pair(CLOSERS[c]):
             stack.pop()
     return stack
+
+
+def _pair(opener: str) -> str:
+    """The kind of bracket ``opener`` opens: OCR and PDF text mix the ASCII and full-width
+    parenthesis of one pair (``(1）三维CFD模型…``)."""
+    return "（" if opener == "(" else opener
 
 
 def early_closer(text: str, reach: int = 10) -> str | None:
@@ -411,9 +417,9 @@ def _unmatched_closer(text: str) -> str | None:
     depth: dict[str, int] = {}
     for c in text[:80]:
         if c in PAIRS:
-            depth[c] = depth.get(c, 0) + 1
+            depth[_pair(c)] = depth.get(_pair(c), 0) + 1
         elif c in CLOSERS:
-            opener = CLOSERS[c]
+            opener = _pair(CLOSERS[c])
             if depth.get(opener, 0) == 0:
                 return c
             depth[opener] -= 1
