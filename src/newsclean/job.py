@@ -15,10 +15,12 @@ from __future__ import annotations
 import contextlib
 import importlib.metadata
 import json
+import shutil
+import sys
 import tempfile
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, Sequence
@@ -32,7 +34,8 @@ from .engine import SHARD_DOCS, ResumeError, Shard, Spool, make_engine, merge_st
 from .io import InputError, OutputDir, read_inputs
 from .normalize import Normalise, Renormalise
 from .pipeline import Pipeline, RunStats
-from .repair import Repair
+from .repair import Repair, RepairRules
+from .repair.census import Census, LineCensus
 from .report import ReportBuilder
 
 
@@ -55,6 +58,9 @@ class RunOptions:
     ray_address: str | None = None
     resume: bool = False
     shard_docs: int = SHARD_DOCS
+    #: The furniture shapes the run's documents share, counted before any is repaired
+    #: (:mod:`newsclean.repair.census`): set by :func:`run_job`, not an option of the CLI.
+    census: Census | None = None
 
 
 @dataclass
@@ -76,7 +82,8 @@ def build_pipeline(options: RunOptions) -> Pipeline:
     """The per-document stages of a run, configured from ``options``."""
     rules = dict(user_dir=options.rules_dir, replace_bundled=options.no_default_rules)
     normalise = Normalise.from_rules(convert=options.convert, **rules)
-    return Pipeline([normalise, Repair.from_rules(orphans=options.orphans, **rules), Renormalise(normalise)])
+    repair = Repair.from_rules(orphans=options.orphans, census=options.census, **rules)
+    return Pipeline([normalise, repair, Renormalise(normalise)])
 
 
 def run_job(inputs: Sequence[str], out: Path | str, options: RunOptions, *,
@@ -93,6 +100,8 @@ def run_job(inputs: Sequence[str], out: Path | str, options: RunOptions, *,
     started = time.perf_counter()
     with _archive(options) as archive, _engine(options) as engine:
         spool = Spool.open(out, _manifest(inputs, options), options.resume)
+        stdin = _kept(stdin, inputs, spool.folder)
+        options = replace(options, census=_census(inputs, options, stdin))
         batch = _process(inputs, options, spool, engine, on_error, on_document, stdin)
         dedup = Deduplicator(options.dedup)
         clustering = engine.cluster(dedup, batch.table, batch.document, archive, spool)
@@ -153,6 +162,8 @@ def add_to_index(inputs: Sequence[str], options: RunOptions, *,
     with _archive(options) as archive, _engine(options) as engine, \
             tempfile.TemporaryDirectory(prefix="newsclean-index-") as work:
         spool = Spool.open(work, _manifest(inputs, options), resume=False)
+        stdin = _kept(stdin, inputs, spool.folder)
+        options = replace(options, census=_census(inputs, options, stdin))
         batch = _process(inputs, options, spool, engine, on_error, on_document, stdin)
         added = Deduplicator(options.dedup).remember(archive, batch.table, _now())
         spool.remove()
@@ -244,6 +255,28 @@ def _process(inputs, options: RunOptions, spool: Spool, engine, on_error, on_doc
     return batch
 
 
+def _kept(stdin: BinaryIO | None, inputs: Sequence[str], folder: Path) -> BinaryIO | None:
+    """Standard input, kept in ``folder`` so that it can be read twice (for the census, then
+    for the run), when ``-`` is one of the ``inputs``."""
+    if "-" not in inputs:
+        return stdin
+    kept = Path(folder) / "stdin.jsonl"
+    with kept.open("wb") as copy:
+        shutil.copyfileobj(stdin if stdin is not None else sys.stdin.buffer, copy)
+    return kept.open("rb")
+
+
+def _census(inputs: Sequence[str], options: RunOptions, stdin: BinaryIO | None) -> Census:
+    """The furniture shapes the documents of ``inputs`` share (a first reading of them)."""
+    census = LineCensus(RepairRules.load(options.rules_dir, options.no_default_rules))
+    for item in read_inputs(inputs, id_field=options.id_field, text_field=options.text_field, stdin=stdin):
+        if isinstance(item, Document):
+            census.count(item.text)
+    if stdin is not None and "-" in inputs:
+        stdin.seek(0)
+    return census.close()
+
+
 def _add_flags(record: dict, flags: list[dict], counts: Counter) -> bool:
     """Add to ``record`` the ``flags`` it does not have yet (a fragment its copies gave
     away, which repair may have flagged already), counting them; whether any was new."""
@@ -260,7 +293,8 @@ def _manifest(inputs: Sequence[str], options: RunOptions) -> dict:
     cannot be told apart from another stream, so it cannot be resumed."""
     if options.resume and "-" in inputs:
         raise ResumeError("--resume needs files: standard input cannot be checked to be the same input")
-    shaping = {k: v for k, v in asdict(options).items() if k not in ("workers", "engine", "ray_address", "resume")}
+    shaping = {k: v for k, v in asdict(options).items()
+               if k not in ("workers", "engine", "ray_address", "resume", "census")}
     files = []
     for name in inputs:
         path = Path(name)

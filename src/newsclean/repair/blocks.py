@@ -71,3 +71,38 @@ def _block(text: str, start: int, end: int, separator: str) -> Block:
     indented = bool(INDENT.match(tail)) or "\u3000\u3000" in separator
     return Block(start, end, text[start:end], blank_before=separator.count("\n") >= 2,
                  indented=indented, width=end - start, indent=len(tail))
+
+
+def split_items(blocks: list[Block]) -> list[Block]:
+    """Cut each reference glued to the one before it into a block of its own: a marker
+    ``[7]`` inside a block, right after the text of item 6 (``…1994,14（1).2-6[7]李雪松…``).
+    The numbers must follow on from the last marker before it, in this block or an earlier
+    one: a bracketed number that does not is a citation (``…研究[3]``), and stays.
+
+    >>> [b.text for b in split_items(split_blocks("[6]鲁周勋.影响[J].1994,14(1).2-6[7]李雪松.仿真[J]"))]
+    ['[6]鲁周勋.影响[J].1994,14(1).2-6', '[7]李雪松.仿真[J]']
+    """
+    out: list[Block] = []
+    last = None
+    for block in blocks:
+        opening = _ITEM.match(block.text)
+        last = int(opening.group(1)) if opening else last
+        cuts = []
+        for match in _ITEM.finditer(block.text, 1):
+            if last is not None and int(match.group(1)) == last + 1:
+                last += 1
+                if _ITEM_END.search(block.text, 0, match.start()):
+                    cuts.append(match.start())
+        done = 0
+        for at in cuts:
+            head, block = block.cut(at - done)
+            block.rule, done = "glued_item", at
+            out.append(head)
+        out.append(block)
+    return out
+
+
+#: A reference's number, and what ends the reference glued before one (a page number, a
+#: year, a full stop).
+_ITEM = regex.compile(r"\[(\d{1,3})\](?=\S)")
+_ITEM_END = regex.compile(r"[\d.。)）]$")

@@ -17,11 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import regex
-
 from ..document import Document
 from .blocks import Block, split_blocks
 from ..normalize.convert import to_simplified
+from .census import Census
+from .furniture import Furniture
 from .layout import Layout
 from .lexicon import spanning_word, word_count
 from .render import Placed, render
@@ -61,26 +61,30 @@ class Repair:
 
     name = STAGE
 
-    def __init__(self, rules: RepairRules, orphans: str = "flag"):
+    def __init__(self, rules: RepairRules, orphans: str = "flag", census: Census | None = None):
         if orphans not in ORPHAN_MODES:
             raise ValueError(f"orphans must be one of {ORPHAN_MODES}, not {orphans!r}")
         self.rules = rules
         self.judge = SeamJudge(rules)
         self.spaces = Spaces(self.judge)
+        self.furniture = Furniture(self.judge, census)
         self.orphans = orphans
 
     @classmethod
     def from_rules(cls, user_dir: Path | str | None = None, replace_bundled: bool = False,
-                   orphans: str = "flag") -> "Repair":
-        return cls(RepairRules.load(user_dir, replace_bundled), orphans)
+                   orphans: str = "flag", census: Census | None = None) -> "Repair":
+        """Repair with the bundled rules and a user's, and the furniture shapes ``census``
+        found recurring across the batch, if a census was taken."""
+        return cls(RepairRules.load(user_dir, replace_bundled), orphans, census)
 
     def process(self, doc: Document) -> Document:
-        blocks = self._classify(split_blocks(doc.text))
+        blocks = self.furniture.mark(split_blocks(doc.text))
         _restore_widths(blocks, doc)
-        removed = {i: b.rule for i, b in enumerate(blocks) if b.kind == "furniture"}
         goes_on = frozenset(i - 1 for i, b in enumerate(blocks)
                             if b.kind == "furniture" and b.rule in self.rules.goes_on)
-        layout = Layout.read(blocks, self.judge, [i for i in range(len(blocks)) if i not in removed], goes_on)
+        self.furniture.mark_by_evidence(blocks, Layout.read(blocks, self.judge, _text(blocks), goes_on))
+        removed = {i: b.rule for i, b in enumerate(blocks) if b.kind == "furniture"}
+        layout = Layout.read(blocks, self.judge, _text(blocks), goes_on)
         removed.update(self._repeated_runs(blocks, removed, layout))
         kept = [i for i in range(len(blocks)) if i not in removed]
         texts = [b.text for b in blocks]
@@ -108,37 +112,6 @@ class Repair:
         return doc
 
     # -- blocks -------------------------------------------------------------------------
-
-    def _classify(self, blocks: list[Block]) -> list[Block]:
-        """Mark furniture; split jump lines glued to a block's edge into blocks of their own.
-        A labelled line shaped like furniture between two labelled lines is a field of their
-        list (``策划编辑：…`` / ``责任编辑：…`` / ``美术编辑：…`` on a book's imprint page)."""
-        out: list[Block] = []
-        for block in blocks:
-            out.extend(self._split_edges(block))
-        out = _split_items(out)
-        labelled = [bool(self.rules.label(b.text)) for b in out]
-        for i, block in enumerate(out):
-            if block.kind == "text" and not (0 < i < len(out) - 1 and all(labelled[i - 1:i + 2])):
-                rule = self.rules.furniture(block.text)
-                if rule:
-                    block.kind, block.rule = "furniture", rule
-        return out
-
-    def _split_edges(self, block: Block) -> list[Block]:
-        for rule_id, pattern in self.rules.furniture_edges:
-            for match in pattern.finditer(block.text, timeout=1.0):
-                if match.start() == 0 and match.end() < len(block.text):
-                    cut = match.end()
-                elif match.end() == len(block.text) and match.start() > 0:
-                    cut = match.start()
-                else:
-                    continue
-                head, tail = block.cut(cut)
-                (head if match.start() == 0 else tail).kind = "furniture"
-                (head if match.start() == 0 else tail).rule = rule_id
-                return [head, tail]
-        return [block]
 
     def _repeated_runs(self, blocks: list[Block], removed: dict[int, str], layout: Layout) -> dict[int, str]:
         """Later copies of runs of blocks that appeared before (a block fetched twice).  A
@@ -336,41 +309,6 @@ class Repair:
         return found
 
 
-def _split_items(blocks: list[Block]) -> list[Block]:
-    """Cut each reference glued to the one before it into a block of its own: a marker
-    ``[7]`` inside a block, right after the text of item 6 (``…1994,14（1).2-6[7]李雪松…``).
-    The numbers must follow on from the last marker before it, in this block or an earlier
-    one: a bracketed number that does not is a citation (``…研究[3]``), and stays.
-
-    >>> [b.text for b in _split_items(split_blocks("[6]鲁周勋.影响[J].1994,14(1).2-6[7]李雪松.仿真[J]"))]
-    ['[6]鲁周勋.影响[J].1994,14(1).2-6', '[7]李雪松.仿真[J]']
-    """
-    out: list[Block] = []
-    last = None
-    for block in blocks:
-        opening = _ITEM.match(block.text)
-        last = int(opening.group(1)) if opening else last
-        cuts = []
-        for match in _ITEM.finditer(block.text, 1):
-            if last is not None and int(match.group(1)) == last + 1:
-                last += 1
-                if _ITEM_END.search(block.text, 0, match.start()):
-                    cuts.append(match.start())
-        done = 0
-        for at in cuts:
-            head, block = block.cut(at - done)
-            block.rule, done = "glued_item", at
-            out.append(head)
-        out.append(block)
-    return out
-
-
-#: A reference's number, and what ends the reference glued before one (a page number, a
-#: year, a full stop).
-_ITEM = regex.compile(r"\[(\d{1,3})\](?=\S)")
-_ITEM_END = regex.compile(r"[\d.。)）]$")
-
-
 def _drop_echoed_copies(paragraphs: list[Paragraph], texts: list[str], text: str) -> None:
     """Turn each page break that joined a Latin word with its cut letter doubled into one that
     drops the copy, where the document spells the word without it (:func:`echoed_copy`).  A
@@ -412,6 +350,11 @@ def _borrows_last_character(word: str, end: str) -> bool:
     """``word`` runs across the seam from the last character of ``end`` alone, and ``end``
     already ends with a common word of two characters (``充实`` in ``…充实`` / ``在…``)."""
     return to_simplified(end[-1:]) == word[:1] and word_count(to_simplified(end[-2:])) >= OPENING_WORD
+
+
+def _text(blocks: list[Block]) -> list[int]:
+    """The indexes of the blocks that are not furniture."""
+    return [i for i, b in enumerate(blocks) if b.kind != "furniture"]
 
 
 def _joined(paragraph: Paragraph, texts: list[str]) -> str:

@@ -1,0 +1,146 @@
+"""Page furniture: the lines a page prints around an article, by pattern and by evidence.
+
+The patterns of ``rules/furniture.toml`` name the known forms (page numbers, jump lines,
+running heads, a web page's chrome).  Three signals find the forms no pattern names:
+
+- ``inside_seam``: a short line, set apart by blank lines or short beside the line before
+  it, between two blocks that one sentence runs across, on strong evidence (``…实`` / ``万方数据`` / ``行管理联动…``), or on weak evidence where
+  the line holds a number, as page numbers, dates and issues do;
+- ``running_line``: a short line printed again and again down the document with its
+  numbers changed, as running heads and footers are (``电子技术应用 2015年第12期 114`` …
+  ``115``);
+- ``recurring_line``: a short line whose shape recurs across the batch's documents with its
+  numbers changed (:class:`~newsclean.repair.census.Census`), as a paper's page labels do.
+
+Each is held to what furniture is: a short line, ending no sentence, that is not a
+labelled field of a list.
+
+>>> from newsclean.repair.blocks import split_blocks
+>>> from newsclean.repair.rules import RepairRules
+>>> judge = SeamJudge(RepairRules.load())
+>>> furniture = Furniture(judge)
+>>> blocks = furniture.mark(split_blocks("临颍县\\n\\n通过支部建在产业链上，强化了党建引领作用，实\\n\\n万方数据\\n\\n行管理联动。"))
+>>> furniture.mark_by_evidence(blocks, Layout.read(blocks, judge))
+>>> [(b.text, b.rule) for b in blocks if b.kind == "furniture"]
+[('万方数据', 'inside_seam')]
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import regex
+
+from .blocks import Block, split_items
+from .census import Census, shape
+from .layout import Layout
+from .seams import SeamJudge
+
+#: Furniture found by evidence is at most this long.
+SHORT = 30
+_DIGIT = regex.compile(r"\d")
+#: Furniture found by evidence holds no clause: it is a label, a name, a number, a date.
+_CLAUSE = regex.compile(r"[，。；！？!?]")
+_PROSE = regex.compile(r"[，、；]")
+
+
+class Furniture:
+    """Mark the furniture among a document's blocks; cut edge furniture and glued items apart."""
+
+    def __init__(self, judge: SeamJudge, census: Census | None = None):
+        self.judge = judge
+        self.rules = judge.rules
+        self.census = census or Census()
+
+    def mark(self, blocks: list[Block]) -> list[Block]:
+        """``blocks`` with jump lines glued to an edge and glued items cut off, and each piece
+        of furniture a pattern names marked (``kind`` and ``rule``).  A labelled line shaped
+        like furniture between two labelled lines is a field of their list (``策划编辑：…`` /
+        ``责任编辑：…`` / ``美术编辑：…`` on a book's imprint page)."""
+        out = split_items([piece for block in blocks for piece in self._split_edges(block)])
+        fields = self._fields(out)
+        for i, block in enumerate(out):
+            if block.kind == "text" and i not in fields:
+                rule = self.rules.furniture(block.text)
+                if rule:
+                    block.kind, block.rule = "furniture", rule
+        return out
+
+    def mark_by_evidence(self, blocks: list[Block], layout: Layout) -> None:
+        """Mark the furniture no pattern names, by the evidence of the text around it in
+        ``layout`` (read without it): lines printed again with other numbers, lines the batch's
+        census finds recurring, and short lines inside a seam.  A document laid out in
+        lines has no seams to judge."""
+        fields = self._fields(blocks)
+        candidates = [i for i, b in enumerate(blocks)
+                      if b.kind == "text" and i not in fields and self._short_line(b.text)]
+        for i in self._running(blocks, candidates):
+            blocks[i].kind, blocks[i].rule = "furniture", "running_line"
+        for i in candidates:
+            if blocks[i].kind == "text" and self.census.recurs(blocks[i].text):
+                blocks[i].kind, blocks[i].rule = "furniture", "recurring_line"
+        if not layout.lines:
+            self._inside_seams(blocks, set(candidates), layout)
+
+    def _split_edges(self, block: Block) -> list[Block]:
+        for rule_id, pattern in self.rules.furniture_edges:
+            for match in pattern.finditer(block.text, timeout=1.0):
+                if match.start() == 0 and match.end() < len(block.text):
+                    cut = match.end()
+                elif match.end() == len(block.text) and match.start() > 0:
+                    cut = match.start()
+                else:
+                    continue
+                head, tail = block.cut(cut)
+                (head if match.start() == 0 else tail).kind = "furniture"
+                (head if match.start() == 0 else tail).rule = rule_id
+                return [head, tail]
+        return [block]
+
+    def _fields(self, blocks: list[Block]) -> set[int]:
+        """Blocks that are labelled lines between two labelled lines: fields of a list."""
+        labelled = [bool(self.rules.label(b.text)) for b in blocks]
+        return {i for i in range(1, len(blocks) - 1) if all(labelled[i - 1:i + 2])}
+
+    def _short_line(self, text: str) -> bool:
+        """Short, holding no clause, no label's line, no item of a list: what furniture found
+        by evidence must be."""
+        return len(text) <= SHORT and not _CLAUSE.search(text) and not self.rules.label(text) \
+            and not self.rules.new_start(text)
+
+    def _running(self, blocks: list[Block], candidates: list[int]) -> list[int]:
+        """Lines of one shape, numbers masked, printed at least twice with other numbers."""
+        by_shape: dict[str, list[int]] = defaultdict(list)
+        for i in candidates:
+            if _DIGIT.search(blocks[i].text):
+                by_shape[shape(blocks[i].text)].append(i)
+        return [i for lines in by_shape.values() if len({blocks[j].text for j in lines}) > 1 for i in lines]
+
+    def _inside_seams(self, blocks: list[Block], candidates: set[int], layout: Layout) -> None:
+        """Mark the short lines (one or two in a row) between a block of prose (not the
+        title) and a block that its sentence runs on into: on strong evidence, or on weak
+        evidence out of prose where the lines hold a number.  The lines are set apart by blank
+        lines, or at most half as long as the block before them, or numbered in a document not
+        hard-wrapped: a line of a wrapped paragraph is none of these."""
+        text = [i for i, b in enumerate(blocks) if b.kind == "text"]
+        k = 2  # the first block is the title, never a seam's left
+        while k < len(text) - 1:
+            for width in (1, 2):
+                middle = text[k:k + width]
+                if k + width >= len(text) or not all(i in candidates for i in middle) \
+                        or layout.roles[text[k - 1]] != "prose":
+                    continue
+                left, right = blocks[text[k - 1]].text, blocks[text[k + width]].text
+                numbered = all(_DIGIT.search(blocks[i].text) for i in middle)
+                set_apart = blocks[middle[0]].blank_before and blocks[text[k + width]].blank_before \
+                    or sum(len(blocks[i].text) for i in middle) * 2 <= len(left) \
+                    or numbered and not layout.width
+                if not set_apart:
+                    continue  # a line as long as the one before it may be a wrapped paragraph's
+                if self.judge.strong(left, blocks[middle[0]].text) or self.judge.strong(blocks[middle[-1]].text, right):
+                    break  # a sentence goes on into the line or out of it: it is text
+                if self.judge.strong(left, right) or numbered and _PROSE.search(left) and self.judge.weak(left, right):
+                    for i in middle:
+                        blocks[i].kind, blocks[i].rule = "furniture", "inside_seam"
+                    k += width
+                    break
+            k += 1

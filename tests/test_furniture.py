@@ -1,0 +1,98 @@
+"""Furniture found by evidence, not by a pattern: inside a seam, printed again with other
+numbers down a document, and recurring across a batch (the census of ``newsclean run``)."""
+import json
+import subprocess
+import sys
+
+from newsclean import Document, Normalise, Repair
+from newsclean.repair.census import LineCensus
+from newsclean.repair.rules import RepairRules
+
+NORMALISE = Normalise.from_rules()
+#: The page forms these tests print are named by no bundled rule.
+MASTHEAD = "漯河日报·要闻{n}"
+
+
+def repaired(text: str, repair: Repair | None = None) -> Document:
+    return (repair or Repair.from_rules()).process(NORMALISE.process(Document(id="t", text=text)))
+
+
+def furniture(doc: Document) -> list[tuple[str, str]]:
+    return [(e.rule, e.before.strip()) for e in doc.edits if e.rule in ("inside_seam", "running_line", "recurring_line")]
+
+
+def test_a_short_line_inside_a_seam_that_a_word_runs_across_is_furniture():
+    doc = repaired("临颍县\n\n通过支部建在产业链上，强化了党建引领作用，实\n\n万方数据\n\n行管理联动、产业联育。")
+    assert doc.text == "临颍县\n通过支部建在产业链上，强化了党建引领作用，实行管理联动、产业联育。"
+    assert furniture(doc) == [("inside_seam", "万方数据")]
+
+
+def test_a_numbered_line_inside_a_seam_that_weak_evidence_joins_is_furniture():
+    doc = repaired("临颍县\n\n近年来，临颍县始终坚持围绕发展抓党建的理念，全面提升了全县基层\n\n漯河日报·要闻3\n\n党建水平，群众满意度不断提高。")
+    assert "漯河日报" not in doc.text and "全县基层党建水平" in doc.text
+
+
+def test_negative_a_heading_between_two_paragraphs_is_no_furniture():
+    """The paragraph before it ends its sentence: nothing runs across the line."""
+    text = "临颍县\n\n近年来，临颍县全面提升了全县基层党建水平。\n\n2016年工作要点\n\n全县开展党员教育培训，群众满意度不断提高。"
+    assert repaired(text).text == text.replace("\n\n", "\n")
+
+
+def test_negative_a_short_line_holding_a_clause_is_text_though_a_word_runs_across_it():
+    text = "临颍县\n\n通过支部建在产业链上，强化了党建引领作用，实\n\n我们看到，3个村\n\n行管理联动、产业联育。"
+    assert "我们看到，3个村" in repaired(text).text
+
+
+def test_negative_a_line_that_goes_on_into_the_next_block_is_text_not_furniture():
+    text = "临颍县\n\n近年来，全县开展党员教育培训，由县委组织部和\n\n镇法律服务所\n\n、镇农办等单位派人参加。"
+    assert "镇法律服务所" in repaired(text).text
+
+
+def test_a_running_head_printed_with_other_page_numbers_is_furniture():
+    pages = [f"近年来，临颍县在第{n}个村开展党员教育培训，群众满意度不断提高。\n\n{MASTHEAD.format(n=n)}" for n in (4, 5, 6)]
+    doc = repaired("临颍县\n\n" + "\n\n".join(pages) + "\n\n全文完。")
+    assert "要闻" not in doc.text
+    assert {rule for rule, _ in furniture(doc)} == {"running_line"}
+
+
+def test_negative_a_labelled_list_with_dates_is_no_running_head():
+    text = "1. 香港清遠社團總會\n成立：2014年4月\n2. 香港河北青年會\n成立：2014年5月\n3. 香港商界會計師協會\n成立：2014年8月"
+    assert repaired(text).text == text
+
+
+def test_the_census_keeps_a_shape_printed_with_other_numbers_between_text_in_documents():
+    census = LineCensus(RepairRules.load())
+    for n in range(3):
+        census.count(f"标题\n近年来的第{n}段，全县开展培训。\n{MASTHEAD.format(n=n + 3)}\n群众满意度不断提高。")
+    census.count("标题\n第一章　总则\n正文。")
+    assert census.recurring() == ["漯河日报·要闻0"]
+    doc = repaired(f"标题\n\n近年来，全县开展党员教育培训。\n\n{MASTHEAD.format(n=9)}\n\n群众满意度不断提高。",
+                   Repair.from_rules(census=census.close()))
+    assert furniture(doc) == [("recurring_line", "漯河日报·要闻9")]
+
+
+def test_negative_the_census_keeps_no_line_that_recurs_word_for_word_or_only_at_the_end():
+    census = LineCensus(RepairRules.load())
+    for n in range(4):
+        census.count(f"第一章　总则\n正文，第{n}段。\n附表1\n正文。")
+        census.count(f"标题\n正文，第{n}段。\n2014年9月{n + 1}日(星期五)")
+    assert census.recurring() == []
+
+
+def _corpus(tmp_path, count=4):
+    lines = [json.dumps({"id": f"d{n}", "text": f"标题{n}\n\n近年来，全县开展第{n}次党员教育培训。\n\n{MASTHEAD.format(n=n + 2)}"
+                         f"\n\n群众满意度不断提高。"}, ensure_ascii=False) for n in range(count)]
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_run_takes_the_census_of_its_documents_from_files_and_from_stdin(tmp_path):
+    source = _corpus(tmp_path)
+    for name, args, stdin in (("files", [str(source)], None), ("stdin", ["-"], source.read_bytes())):
+        out = tmp_path / name
+        subprocess.run([sys.executable, "-m", "newsclean", "run", *args, "--out", str(out), "-q"],
+                       input=stdin, check=True)
+        records = [json.loads(line) for line in (out / "corpus.jsonl").open(encoding="utf-8")]
+        assert len(records) == 4 and all("要闻" not in r["text"] for r in records), name
+        assert json.loads((out / "stats.json").read_text())["rules"]["repair/recurring_line"] == 4
