@@ -37,11 +37,11 @@ class Block:
     #: block before it (``glued_item``).
     rule: str = ""
 
-    def cut(self, at: int) -> tuple["Block", "Block"]:
-        """This block cut in two at offset ``at`` of its text; the tail follows the head with
-        no separator between them."""
+    def cut(self, at: int, gap: int = 0) -> tuple["Block", "Block"]:
+        """This block cut in two at offset ``at`` of its text; the tail follows the head after
+        ``gap`` characters, which become the separator between them."""
         head = Block(self.start, self.start + at, self.text[:at], self.blank_before, self.indented, at, self.indent)
-        tail = Block(self.start + at, self.end, self.text[at:], width=len(self.text) - at)
+        tail = Block(self.start + at + gap, self.end, self.text[at + gap:], width=len(self.text) - at - gap)
         return head, tail
 
 
@@ -106,3 +106,29 @@ def split_items(blocks: list[Block]) -> list[Block]:
 #: year, a full stop).
 _ITEM = regex.compile(r"\[(\d{1,3})\](?=\S)")
 _ITEM_END = regex.compile(r"[\d.。)）]$")
+
+
+def split_glued_heads(blocks: list[Block]) -> list[Block]:
+    """Cut a headline from the letter-spaced first line of its story, when a PDF's text put
+    them side by side on one line (``馬鬃毛驗禁藥獲獎 陳 銘 坤 與 跑 馬`` / ``地馬場…``):
+    plain text, a space, then letter-spaced text to the line's end, whose sentence goes on
+    in the next block.  The tail is marked ``glued_heading``.
+
+    >>> [b.text for b in split_glued_heads(split_blocks("跑道管理達世界水平 阿 強 中 四 退 學\\n後,終日閒逛"))]
+    ['跑道管理達世界水平', '阿 強 中 四 退 學', '後,終日閒逛']
+    """
+    out: list[Block] = []
+    for block in blocks:
+        match = _GLUED_HEAD.search(block.text)
+        if match and not _CLAUSE.search(block.text, 0, match.start()):
+            head, block = block.cut(match.start(), gap=len(match.group()))
+            block.rule = GLUED_HEADING
+            out.append(head)
+        out.append(block)
+    return out
+
+
+GLUED_HEADING = "glued_heading"
+#: Plain text (two Han characters at least), a space, and letter-spaced text to the end.
+_GLUED_HEAD = regex.compile(r"(?<=\p{Han}{2})[ \u3000](?=\p{Han}(?:[ \u3000]\p{Han}){2,}$)")
+_CLAUSE = regex.compile(r"[，。、；：！？,;:!?]")

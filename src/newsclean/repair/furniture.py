@@ -26,18 +26,22 @@ labelled field of a list.
 """
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 
 import regex
 
-from .blocks import Block, split_items
+from .blocks import Block, split_glued_heads, split_items
 from .census import Census, shape
 from .layout import Layout
 from .seams import SeamJudge
 
 #: Furniture found by evidence is at most this long.
 SHORT = 30
+#: A menu or link list opening a web page has at least this many lines.
+MENU_LINES = 6
 _DIGIT = regex.compile(r"\d")
+_LETTER = regex.compile(r"[\p{L}\p{N}]")
 #: Furniture found by evidence holds no clause: it is a label, a name, a number, a date.
 _CLAUSE = regex.compile(r"[，。；！？!?]")
 _PROSE = regex.compile(r"[，、；]")
@@ -52,11 +56,12 @@ class Furniture:
         self.census = census or Census()
 
     def mark(self, blocks: list[Block]) -> list[Block]:
-        """``blocks`` with jump lines glued to an edge and glued items cut off, and each piece
+        """``blocks`` with jump lines glued to an edge, glued items and glued headlines cut off
+        (:mod:`~newsclean.repair.blocks`), and each piece
         of furniture a pattern names marked (``kind`` and ``rule``).  A labelled line shaped
         like furniture between two labelled lines is a field of their list (``策划编辑：…`` /
         ``责任编辑：…`` / ``美术编辑：…`` on a book's imprint page)."""
-        out = split_items([piece for block in blocks for piece in self._split_edges(block)])
+        out = split_glued_heads(split_items([piece for block in blocks for piece in self._split_edges(block)]))
         fields = self._fields(out)
         for i, block in enumerate(out):
             if block.kind == "text" and i not in fields:
@@ -68,11 +73,13 @@ class Furniture:
     def mark_by_evidence(self, blocks: list[Block], layout: Layout) -> None:
         """Mark the furniture no pattern names, by the evidence of the text around it in
         ``layout`` (read without it): lines printed again with other numbers, lines the batch's
-        census finds recurring, and short lines inside a seam.  A document laid out in
-        lines has no seams to judge."""
-        fields = self._fields(blocks)
+        census finds recurring, and short lines inside a seam.  The lines of a hard-wrapped
+        paragraph are none of these, and a document laid out in lines has no seams to judge."""
+        fields = self._fields(blocks) | layout.full | layout.wrapped
         candidates = [i for i, b in enumerate(blocks)
                       if b.kind == "text" and i not in fields and self._short_line(b.text)]
+        for i in self._menu(blocks, candidates, layout):
+            blocks[i].kind, blocks[i].rule = "furniture", "menu"
         for i in self._running(blocks, candidates):
             blocks[i].kind, blocks[i].rule = "furniture", "running_line"
         for i in candidates:
@@ -82,6 +89,8 @@ class Furniture:
             self._inside_seams(blocks, set(candidates), layout)
 
     def _split_edges(self, block: Block) -> list[Block]:
+        """A jump line glued to an edge of ``block`` cut off as furniture; the whole block
+        where nothing but markup is left (``# (上接第95页)``)."""
         for rule_id, pattern in self.rules.furniture_edges:
             for match in pattern.finditer(block.text, timeout=1.0):
                 if match.start() == 0 and match.end() < len(block.text):
@@ -90,6 +99,9 @@ class Furniture:
                     cut = match.start()
                 else:
                     continue
+                if not _LETTER.search(block.text, *((cut, len(block.text)) if match.start() == 0 else (0, cut))):
+                    block.kind, block.rule = "furniture", rule_id
+                    return [block]
                 head, tail = block.cut(cut)
                 (head if match.start() == 0 else tail).kind = "furniture"
                 (head if match.start() == 0 else tail).rule = rule_id
@@ -106,6 +118,18 @@ class Furniture:
         by evidence must be."""
         return len(text) <= SHORT and not _CLAUSE.search(text) and not self.rules.label(text) \
             and not self.rules.new_start(text)
+
+    def _menu(self, blocks: list[Block], candidates: list[int], layout: Layout) -> list[int]:
+        """The lines of a web page's menu or link list: a run of at least :data:`MENU_LINES`
+        short lines that opens the document, before the text goes on; but for the last, where
+        the article's body follows it at once (its title).  A document laid out in lines is
+        all such lines, and has none."""
+        text = [i for i, b in enumerate(blocks) if b.kind == "text"]
+        run = list(itertools.takewhile(set(candidates).__contains__, text))
+        if layout.lines or len(run) < MENU_LINES or len(run) == len(text):
+            return []
+        after = text[len(run)]
+        return run[:-1] if layout.roles[after] == "prose" else run
 
     def _running(self, blocks: list[Block], candidates: list[int]) -> list[int]:
         """Lines of one shape, numbers masked, printed at least twice with other numbers."""

@@ -78,6 +78,8 @@ class Layout:
     width: int | None = None
     #: Blocks that reach the wrap width: the line after one goes on with its text.
     full: frozenset[int] = frozenset()
+    #: Blocks that go on from a full line: the lines of a wrapped paragraph after its first.
+    wrapped: frozenset[int] = frozenset()
     #: Blocks before a jump line that sends the reader on: text cut by the page.
     cut: frozenset[int] = frozenset()
     #: The document's text is mostly in short lines (verse, a list, a contents page, an
@@ -113,7 +115,7 @@ class Layout:
                 if len(run) >= RUN:
                     for i in run:
                         roles[i] = "verse"
-        return cls(tuple(roles), width, full, goes_on, lines)
+        return cls(tuple(roles), width, full, wrapped, goes_on, lines)
 
     def stands_alone(self, i: int) -> bool:
         """Block ``i`` is a line of its own by the layout: never joined on weak evidence."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..document import Document
-from .blocks import Block, split_blocks
+from .blocks import GLUED_HEADING, Block, split_blocks
 from ..normalize.convert import to_simplified
 from .census import Census
 from .furniture import Furniture
@@ -80,8 +80,8 @@ class Repair:
     def process(self, doc: Document) -> Document:
         blocks = self.furniture.mark(split_blocks(doc.text))
         _restore_widths(blocks, doc)
-        goes_on = frozenset(i - 1 for i, b in enumerate(blocks)
-                            if b.kind == "furniture" and b.rule in self.rules.goes_on)
+        goes_on = frozenset(i - 1 for i, b in enumerate(blocks) if b.kind == "furniture" and b.rule in self.rules.goes_on) \
+            | {i for i, b in enumerate(blocks) if b.rule == GLUED_HEADING}
         self.furniture.mark_by_evidence(blocks, Layout.read(blocks, self.judge, _text(blocks), goes_on))
         removed = {i: b.rule for i, b in enumerate(blocks) if b.kind == "furniture"}
         layout = Layout.read(blocks, self.judge, _text(blocks), goes_on)
@@ -259,7 +259,7 @@ class Repair:
             text = _joined(out[-1], texts)
             left_alone = layout.stands_alone(left) and len(out[-1].blocks) == 1
             right_alone = layout.stands_alone(right) and not (
-                layout.roles[right] == "heading" and self.rules.dangles(text))
+                layout.roles[right] == "heading" and self.judge.dangles(text))
             if not left_alone and not right_alone:
                 seam = self.judge.weak(text, texts[right], cut=left in layout.cut)
                 if seam:

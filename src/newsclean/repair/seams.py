@@ -26,7 +26,7 @@ import regex
 
 
 from ..normalize.convert import to_simplified
-from .lexicon import spanning_word, word_across, word_count
+from .lexicon import WINDOW, segment, spanning_word, word_across, word_count
 from .rules import RepairRules
 
 #: Punctuation that is never doubled in Chinese text (unlike …… and ——).
@@ -131,7 +131,7 @@ class SeamJudge:
         """Short, with no clause or sentence punctuation and no quote left open: ``临颍县``,
         ``编者按``, a title, ``西贡北港：非原居民人妻挑战原居民`` (a colon inside is fine)."""
         return len(text) <= self.rules.heading_max_chars and not _CLAUSE_MARK.search(text) \
-            and not self.rules.dangles(text) \
+            and not self.dangles(text) \
             and not self.closed(text) and not _unclosed_opener(text)
 
     def line_shaped(self, text: str) -> bool:
@@ -139,7 +139,18 @@ class SeamJudge:
         on an opening quote or bracket, a comma or a word that dangles (``…联合举办的“``,
         ``专员李先生表示，``).  Those are the pieces of a sentence cut short."""
         return len(text) <= self.rules.heading_max_chars and not _OPENER_END.search(text) \
-            and not _COMMA_END.search(text) and not self.rules.dangles(text)
+            and not _COMMA_END.search(text) and not self.dangles(text)
+
+    def dangles(self, text: str) -> bool:
+        """``text`` stops on a word no sentence or headline ends on (``rules/seams.toml``,
+        kind ``dangling``) standing alone, not the end of a longer word: ``…总结了地形对``
+        dangles, ``此页尚未校对`` (校对) does not.
+
+        >>> judge = SeamJudge(RepairRules.load())
+        >>> judge.dangles("总结了地形对"), judge.dangles("此页尚未校对")
+        (True, False)
+        """
+        return bool(self.rules.dangles(text)) and len(segment(to_simplified(text[-WINDOW:]))[-1]) == 1
 
     def cut_short(self, text: str) -> bool:
         """A heading-shaped block long enough, with a function word near its end, to be
@@ -154,7 +165,7 @@ class SeamJudge:
         (``…物流分析师，担任过``, but not ``一、年鉴性质…``: a headline rarely does) and is
         neither a labelled line (``董事：…``) nor the headline of ``right``, whose words
         ``right`` restates."""
-        if self.rules.dangles(left):
+        if self.dangles(left):
             return True
         item = _ITEM_MARK.match(left)
         if not _CLAUSE_INSIDE.search(left, item.end() if item else 0) or self.rules.label(left) \
@@ -201,7 +212,7 @@ class SeamJudge:
         """
         if not self.stops_mid_sentence(text) or self.rules.label(text):
             return False
-        if _COMMA_END.search(text) or _OPENER_END.search(text) or self.rules.dangles(text):
+        if _COMMA_END.search(text) or _OPENER_END.search(text) or self.dangles(text):
             return not (following and self.rules.new_start(following))
         ends = list(_SENTENCE_END_INSIDE.finditer(text))
         return bool(ends) and len(_HAN.findall(text[ends[-1].end():])) >= LAST_SENTENCE_HAN
