@@ -41,8 +41,8 @@ from .seams import SeamJudge
 #: row are as likely to be the pieces of a paragraph cut by page and column breaks; and a
 #: block that strong evidence joins to the next is such a piece, not a line.)
 RUN, LINES_SHARE = 3, 0.5
-#: A layout of lines shows itself in at least this many of them (a quatrain with its title
-#: and author has six).
+#: A layout of lines shows itself in at least this many of them (a quatrain and its title);
+#: fewer are as likely the pieces of a paragraph cut short.
 LINES_MIN = 5
 #: A hard-wrapped document shows its width in at least this many lines, none narrower than
 #: this (a list of short lines is never a wrap).
@@ -106,8 +106,12 @@ class Layout:
                 roles[i] = "heading"
         laid_out = full | wrapped | goes_on
         following = dict(zip(kept, kept[1:]))
-        short = [i for i in kept if i not in laid_out and judge.line_shaped(blocks[i].text)
-                 and not (i in following and judge.strong(blocks[i].text, blocks[following[i]].text))]
+        candidates = {i for i in kept if i not in laid_out
+                      and not (i in following and judge.strong(blocks[i].text, blocks[following[i]].text))}
+        in_runs = {i for run in _runs(kept, lambda i: i in candidates
+                                      and judge.line_shaped(blocks[i].text, among_lines=True))
+                   if len(run) >= RUN for i in run}
+        short = [i for i in kept if i in in_runs or i in candidates and judge.line_shaped(blocks[i].text)]
         lines = len(short) >= LINES_MIN \
             and sum(len(blocks[i].text) for i in short) >= LINES_SHARE * sum(len(blocks[i].text) for i in kept)
         if lines:
@@ -178,7 +182,11 @@ def _cut(left: str, right: str, judge: SeamJudge) -> bool:
     """The line break between ``left`` and ``right`` falls inside a word, a number or a Latin
     word, before a mark that cannot open a sentence, or inside a clause of prose: a line
     that runs on from a Han character into one, and holds clause punctuation or is as long
-    as no unpunctuated line of verse or a list is (classical text has no punctuation)."""
+    as no unpunctuated line of verse or a list is (classical text has no punctuation).  A
+    line opening a unit of its own (``第三章``, ``2.``) is no cut: a contents page's lines
+    may all be of one length."""
+    if judge.rules.new_start(right):
+        return False
     if left[-1:].isascii() and left[-1:].isalnum() and right[:1].isascii() and right[:1].isalnum():
         return True
     if _HAN_END.search(left) and _HAN_START.match(right) and (_CLAUSE.search(left) or len(left) >= UNPUNCTUATED):

@@ -134,12 +134,14 @@ class SeamJudge:
             and not self.dangles(text) \
             and not self.closed(text) and not _unclosed_opener(text)
 
-    def line_shaped(self, text: str) -> bool:
+    def line_shaped(self, text: str, among_lines: bool = False) -> bool:
         """Short enough for a line of verse or a list, and not ending where lines rarely end:
-        on an opening quote or bracket, a comma or a word that dangles (``…联合举办的“``,
-        ``专员李先生表示，``).  Those are the pieces of a sentence cut short."""
+        on an opening quote or bracket, or a word that dangles (``…联合举办的“``), nor on a
+        comma (``专员李先生表示，``) but ``among_lines``, a run of other short lines, as
+        verse ends its lines (``床前明月光，`` / ``疑是地上霜。``).  Those are the pieces of a
+        sentence cut short."""
         return len(text) <= self.rules.heading_max_chars and not _OPENER_END.search(text) \
-            and not _COMMA_END.search(text) and not self.dangles(text)
+            and (among_lines or not _COMMA_END.search(text)) and not self.dangles(text)
 
     def dangles(self, text: str) -> bool:
         """``text`` stops on a word no sentence or headline ends on (``rules/seams.toml``,
