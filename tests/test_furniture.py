@@ -11,6 +11,8 @@ from newsclean.repair.rules import RepairRules
 NORMALISE = Normalise.from_rules()
 #: The page forms these tests print are named by no bundled rule.
 MASTHEAD = "漯河日报·要闻{n}"
+#: A paragraph's text that a page cut: it stops without ending its sentence.
+CUT = "近年来，全县开展党员教育培训，由县委组织部牵头，各乡镇分批组织，参加的党员"
 
 
 def repaired(text: str, repair: Repair | None = None) -> Document:
@@ -49,10 +51,20 @@ def test_negative_a_line_that_goes_on_into_the_next_block_is_text_not_furniture(
 
 
 def test_a_running_head_printed_with_other_page_numbers_is_furniture():
-    pages = [f"近年来，临颍县在第{n}个村开展党员教育培训，群众满意度不断提高。\n\n{MASTHEAD.format(n=n)}" for n in (4, 5, 6)]
-    doc = repaired("临颍县\n\n" + "\n\n".join(pages) + "\n\n全文完。")
-    assert "要闻" not in doc.text
+    """A page apart each time, and cutting a sentence at least once, as pages do."""
+    pages = [f"近年来，临颍县在第{n}个村开展党员教育培训，群众满意度不断提高。\n\n{MASTHEAD.format(n=n)}" for n in (4, 5)]
+    doc = repaired("临颍县\n\n" + "\n\n".join(pages) + f"\n\n{CUT}\n\n{MASTHEAD.format(n=6)}\n\n人数逐年增加。")
+    assert "要闻" not in doc.text and "参加的党员人数逐年增加。" in doc.text
     assert {rule for rule, _ in furniture(doc)} == {"running_line"}
+
+
+def test_negative_numbered_subheads_after_their_sections_end_are_no_running_head():
+    """A chronology's years recur with other numbers a section apart, but each after its
+    section's end: no page cut the text there."""
+    text = ("大事记\n1978年\n十一届三中全会在北京召开，会议作出了把工作重点转移到经济建设上来的决策。\n"
+            "1992年\n邓小平视察南方并发表重要谈话，推动改革开放进入新的阶段。\n"
+            "2001年\n中国正式加入世界贸易组织，对外开放进入新阶段。")
+    assert repaired(text).text == text
 
 
 def test_negative_a_labelled_list_with_dates_is_no_running_head():
@@ -60,10 +72,11 @@ def test_negative_a_labelled_list_with_dates_is_no_running_head():
     assert repaired(text).text == text
 
 
-def test_the_census_keeps_a_shape_printed_with_other_numbers_between_text_in_documents():
+
+def test_the_census_keeps_a_shape_printed_with_other_numbers_inside_sentences_in_documents():
     census = LineCensus(RepairRules.load())
     for n in range(3):
-        census.count(f"标题\n近年来的第{n}段，全县开展培训。\n{MASTHEAD.format(n=n + 3)}\n群众满意度不断提高。")
+        census.count(f"标题\n{CUT}\n{MASTHEAD.format(n=n + 3)}\n人数逐年增加。")
     census.count("标题\n第一章　总则\n正文。")
     assert census.recurring() == ["漯河日报·要闻0"]
     doc = repaired(f"标题\n\n近年来，全县开展党员教育培训。\n\n{MASTHEAD.format(n=9)}\n\n群众满意度不断提高。",
@@ -71,17 +84,18 @@ def test_the_census_keeps_a_shape_printed_with_other_numbers_between_text_in_doc
     assert furniture(doc) == [("recurring_line", "漯河日报·要闻9")]
 
 
-def test_negative_the_census_keeps_no_line_that_recurs_word_for_word_or_only_at_the_end():
+def test_negative_the_census_keeps_no_line_that_recurs_word_for_word_at_the_end_or_after_a_section():
     census = LineCensus(RepairRules.load())
     for n in range(4):
-        census.count(f"第一章　总则\n正文，第{n}段。\n附表1\n正文。")
+        census.count(f"第一章　总则\n{CUT}\n附表1\n人数逐年增加。")
         census.count(f"标题\n正文，第{n}段。\n2014年9月{n + 1}日(星期五)")
+        census.count(f"标题\n近年来，全县开展党员教育培训，群众满意度不断提高。\n{2023 + n}年展望\n明年将继续开展培训。")
     assert census.recurring() == []
 
 
 def _corpus(tmp_path, count=4):
-    lines = [json.dumps({"id": f"d{n}", "text": f"标题{n}\n\n近年来，全县开展第{n}次党员教育培训。\n\n{MASTHEAD.format(n=n + 2)}"
-                         f"\n\n群众满意度不断提高。"}, ensure_ascii=False) for n in range(count)]
+    lines = [json.dumps({"id": f"d{n}", "text": f"标题{n}\n\n{CUT}\n\n{MASTHEAD.format(n=n + 2)}\n\n人数逐年增加。"},
+                        ensure_ascii=False) for n in range(count)]
     path = tmp_path / "in.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

@@ -8,8 +8,9 @@ number and no clause (no label's line, no item of a list), and keeps a shape pri
 - in at least :data:`MIN_DOCUMENTS` documents,
 - with at least two different numbers (a heading that recurs word for word is the
   author's: ``第一章　总则``; so is one with a fixed number: ``1.国内联播快讯：``),
-- between two blocks of text in at least two of them (a date line that ends a press
-  release is the release's own).
+- inside a sentence in at least two of them: after a paragraph's text that stops without
+  ending it, as a page cuts text anywhere (a subhead with a year, ``2024年展望``, follows
+  its section's end; a date line that ends a press release is the release's own).
 
 Counted before any document is repaired, a census makes what repair finds in one document
 depend on the batch around it; every engine counts it the same way, so the output still
@@ -18,7 +19,7 @@ does not depend on the engine or the number of workers.
 >>> from newsclean.repair.rules import RepairRules
 >>> census = LineCensus(RepairRules.load())
 >>> for n in range(3):
-...     census.count(f"标题\\n正文，第{n}段。\\n第{n + 3}版\\n正文又一段。")
+...     census.count(f"标题\\n近年来，临颍县始终坚持“围绕发展抓党建、抓好党建促发展”的理念，全面提\\n第{n + 3}版\\n升了水平。")
 >>> census.recurring(), census.close().recurs("第12版"), census.close().recurs("标题")
 (['第0版'], True, False)
 """
@@ -35,13 +36,37 @@ from .rules import RepairRules
 
 #: A furniture shape is printed in at least this many documents of the batch.
 MIN_DOCUMENTS = 3
-#: ... and between two blocks of text in at least this many.
+#: ... and inside a sentence, after text a page cut, in at least this many.
 MIN_INSIDE = 2
-#: Lines longer than this are no furniture.
+#: Lines longer than this are no furniture found by evidence.
 MAX_CHARS = 30
 _NUMBER = regex.compile(r"\d+")
 _WHITE = regex.compile(r"\s+")
-_CLAUSE = regex.compile(r"[，。；！？,;!?]")
+#: Clause punctuation: furniture holds none.
+CLAUSE = regex.compile(r"[，。；！？,;!?]")
+
+
+def short_line(text: str, rules: RepairRules) -> bool:
+    """Short, holding no clause, no label's line and no item of a list: the shape of
+    furniture found by evidence (a label, a name, a number, a date).
+
+    >>> rules = RepairRules.load()
+    >>> short_line("第4版", rules), short_line("电话：25086231", rules), short_line("他说，好。", rules)
+    (True, False, False)
+    """
+    return len(text) <= MAX_CHARS and not CLAUSE.search(text) and not rules.label(text) \
+        and not rules.new_start(text)
+
+
+def cut_text(text: str, rules: RepairRules) -> bool:
+    """``text`` is a paragraph's that stops without ending its unit, as a page cuts text
+    anywhere.  (A heading stops so too, and what follows it is its section's.)
+
+    >>> rules = RepairRules.load()
+    >>> cut_text("近年来，全县开展党员教育培训，由县委组织部牵头，各乡镇分批组织，参加的党员", rules), cut_text("大事记", rules)
+    (True, False)
+    """
+    return len(text) > MAX_CHARS and not rules.closed_end(text)
 
 
 def shape(text: str) -> str:
@@ -54,9 +79,14 @@ def shape(text: str) -> str:
 
 
 def folded_shape(text: str) -> str:
-    """The shape of ``text`` folded to half-width and Simplified script, white space made one
-    space: the same whatever normalisation and script conversion a run applies."""
-    return shape(_WHITE.sub(" ", to_simplified(unicodedata.normalize("NFKC", text))))
+    """The shape of ``text`` folded (:func:`_folded`): the same whatever normalisation and
+    script conversion a run applies."""
+    return shape(_folded(text))
+
+
+def _folded(text: str) -> str:
+    """``text`` folded to half-width and Simplified script, white space made one space."""
+    return _WHITE.sub(" ", to_simplified(unicodedata.normalize("NFKC", text)))
 
 
 @dataclass
@@ -76,20 +106,19 @@ class LineCensus:
         self._seen: dict[str, _Seen] = defaultdict(_Seen)
 
     def candidate(self, line: str) -> bool:
-        """A line that could be furniture found by recurrence: short, holding a number and no
-        clause, no label's line and no item of a list."""
-        return len(line) <= MAX_CHARS and bool(_NUMBER.search(line)) and not _CLAUSE.search(line) \
-            and not self.rules.label(line) and not self.rules.new_start(line)
+        """A line that could be furniture found by recurrence: a :func:`short_line` that holds
+        a number."""
+        return bool(_NUMBER.search(line)) and short_line(line, self.rules)
 
     def count(self, text: str) -> None:
         """Count the candidate lines of one document's ``text``."""
         lines = [line.strip() for line in text.split("\n") if line.strip()]
         inside: dict[str, bool] = {}
         for k, line in enumerate(lines):
-            folded = unicodedata.normalize("NFKC", line)
+            folded = _folded(line)
             if self.candidate(folded):
-                key = folded_shape(line)
-                inside[key] = inside.get(key, False) or 0 < k < len(lines) - 1
+                key = shape(folded)
+                inside[key] = inside.get(key, False) or 0 < k < len(lines) - 1 and cut_text(lines[k - 1], self.rules)
                 seen = self._seen[key]
                 seen.varied = seen.varied or bool(seen.text) and seen.text != folded
                 seen.text = seen.text or folded

@@ -32,18 +32,17 @@ from collections import defaultdict
 import regex
 
 from .blocks import Block, split_glued_heads, split_items
-from .census import Census, shape
+from .census import CLAUSE, Census, cut_text, shape, short_line
 from .layout import Layout
 from .seams import SeamJudge
 
-#: Furniture found by evidence is at most this long.
-SHORT = 30
-#: A menu or link list opening a web page has at least this many lines.
-MENU_LINES = 6
+#: A list of fields has at least this many labelled lines in a row.
+FIELDS = 3
+#: A menu or link list opening a web page has at least this many lines (a site lists its
+#: sections, a paper its pages); an article's own list at its top (an agenda) is shorter.
+MENU_LINES = 10
 _DIGIT = regex.compile(r"\d")
 _LETTER = regex.compile(r"[\p{L}\p{N}]")
-#: Furniture found by evidence holds no clause: it is a label, a name, a number, a date.
-_CLAUSE = regex.compile(r"[，。；！？!?]")
 _PROSE = regex.compile(r"[，、；]")
 
 
@@ -60,15 +59,33 @@ class Furniture:
         (:mod:`~newsclean.repair.blocks`), and each piece
         of furniture a pattern names marked (``kind`` and ``rule``).  A labelled line shaped
         like furniture between two labelled lines is a field of their list (``策划编辑：…`` /
-        ``责任编辑：…`` / ``美术编辑：…`` on a book's imprint page)."""
+        ``责任编辑：…`` / ``美术编辑：…`` on a book's imprint page); a rule ``outside_text``
+        marks no line between the text's first sentence and its last."""
         out = split_glued_heads(split_items([piece for block in blocks for piece in self._split_edges(block)]))
         fields = self._fields(out)
+        sentence = self._sentences(out)
+        found: dict[str, list[int]] = defaultdict(list)
         for i, block in enumerate(out):
             if block.kind == "text" and i not in fields:
                 rule = self.rules.furniture(block.text)
+                if rule in self.rules.outside_text and any(sentence[:i]) and any(sentence[i + 1:]) \
+                        and (sentence[i - 1] or sentence[i + 1]):
+                    continue  # inside the text, by a sentence: not a page's chrome around it
+                if rule in self.rules.kept_at_end and any(sentence[:i]) and not any(sentence[i:]):
+                    continue  # closing the text after its last sentence: a letter's date
                 if rule:
-                    block.kind, block.rule = "furniture", rule
+                    found[rule].append(i)
+        for rule, lines in found.items():
+            if rule in self.rules.page_apart and not all(
+                    _page_apart(sentence, a, b) for a, b in zip(lines, lines[1:])):
+                continue  # numbers closer than a page apart number the text's own sections
+            for i in lines:
+                out[i].kind, out[i].rule = "furniture", rule
         return out
+
+    def _sentences(self, blocks: list[Block]) -> list[bool]:
+        """Which of ``blocks`` hold a sentence: clause punctuation, and the length of one."""
+        return [len(b.text) >= self.rules.sentence_min_chars and bool(CLAUSE.search(b.text)) for b in blocks]
 
     def mark_by_evidence(self, blocks: list[Block], layout: Layout) -> None:
         """Mark the furniture no pattern names, by the evidence of the text around it in
@@ -77,7 +94,7 @@ class Furniture:
         paragraph are none of these, and a document laid out in lines has no seams to judge."""
         fields = self._fields(blocks) | layout.full | layout.wrapped
         candidates = [i for i, b in enumerate(blocks)
-                      if b.kind == "text" and i not in fields and self._short_line(b.text)]
+                      if b.kind == "text" and i not in fields and short_line(b.text, self.rules)]
         for i in self._menu(blocks, candidates, layout):
             blocks[i].kind, blocks[i].rule = "furniture", "menu"
         for i in self._running(blocks, candidates):
@@ -109,15 +126,15 @@ class Furniture:
         return [block]
 
     def _fields(self, blocks: list[Block]) -> set[int]:
-        """Blocks that are labelled lines between two labelled lines: fields of a list."""
-        labelled = [bool(self.rules.label(b.text)) for b in blocks]
-        return {i for i in range(1, len(blocks) - 1) if all(labelled[i - 1:i + 2])}
-
-    def _short_line(self, text: str) -> bool:
-        """Short, holding no clause, no label's line, no item of a list: what furniture found
-        by evidence must be."""
-        return len(text) <= SHORT and not _CLAUSE.search(text) and not self.rules.label(text) \
-            and not self.rules.new_start(text)
+        """Blocks in a run of three or more labelled lines that are not all furniture: the
+        fields of a list (``版次：…`` / ``定价：…`` / ``责任编辑：…``), kept whole.  A run of
+        credits alone (``责任编辑：…`` / ``美编：…`` / ``审核：…``) is furniture whole."""
+        fields: set[int] = set()
+        for labelled, run in itertools.groupby(range(len(blocks)), key=lambda i: bool(self.rules.label(blocks[i].text))):
+            run = list(run)
+            if labelled and len(run) >= FIELDS and not all(self.rules.furniture(blocks[i].text) for i in run):
+                fields.update(run)
+        return fields
 
     def _menu(self, blocks: list[Block], candidates: list[int], layout: Layout) -> list[int]:
         """The lines of a web page's menu or link list: a run of at least :data:`MENU_LINES`
@@ -132,12 +149,25 @@ class Furniture:
         return run[:-1] if layout.roles[after] == "prose" else run
 
     def _running(self, blocks: list[Block], candidates: list[int]) -> list[int]:
-        """Lines of one shape, numbers masked, printed at least twice with other numbers."""
+        """Lines of one shape, numbers masked, printed at least twice with other numbers, a
+        page apart (a sentence between each two), and one of them inside a sentence, as a
+        page cuts text anywhere.  A list's, a timetable's or a chronology's lines recur with
+        other numbers too, but among short lines (``5月1日`` / ``检查仓库`` / ``5月2日``) or
+        after their section's end (``…。`` / ``1978年`` / ``…。`` / ``1992年``)."""
         by_shape: dict[str, list[int]] = defaultdict(list)
         for i in candidates:
             if _DIGIT.search(blocks[i].text):
                 by_shape[shape(blocks[i].text)].append(i)
-        return [i for lines in by_shape.values() if len({blocks[j].text for j in lines}) > 1 for i in lines]
+        sentence = self._sentences(blocks)
+        return [i for lines in by_shape.values() if len({blocks[j].text for j in lines}) > 1
+                and all(_page_apart(sentence, a, b) for a, b in zip(lines, lines[1:]))
+                and any(self._after_cut(blocks, j) for j in lines) for i in lines]
+
+    def _after_cut(self, blocks: list[Block], i: int) -> bool:
+        """The text block before block ``i`` is one a page cut (:func:`cut_text`), and one
+        follows it."""
+        before = [b for b in blocks[:i] if b.kind == "text"]
+        return bool(before) and any(b.kind == "text" for b in blocks[i + 1:]) and cut_text(before[-1].text, self.rules)
 
     def _inside_seams(self, blocks: list[Block], candidates: set[int], layout: Layout) -> None:
         """Mark the short lines (one or two in a row) between a block of prose (not the
@@ -168,3 +198,9 @@ class Furniture:
                     k += width
                     break
             k += 1
+
+
+def _page_apart(sentence: list[bool], first: int, second: int) -> bool:
+    """Blocks ``first`` and ``second`` stand a page apart: a block holding a sentence
+    (``sentence``, by index) between them."""
+    return any(sentence[first + 1:second])

@@ -15,7 +15,8 @@ import regex
 
 from ..ruleset import Rule, compile_pattern, load_rules
 
-FURNITURE_KINDS = {"line": {"pattern", "max_chars", "text_goes_on"}, "edge": {"pattern"}}
+FURNITURE_KINDS = {"line": {"pattern", "max_chars", "text_goes_on", "outside_text", "kept_at_end", "page_apart"},
+                   "edge": {"pattern"}}
 #: Furniture lines are short: a block longer than every rule's ``max_chars`` is not tested.
 FURNITURE_MAX_CHARS = 60
 #: End rules look at a block's last characters and start rules at its first, not the whole block.
@@ -70,6 +71,15 @@ class RepairRules:
     furniture_edges: tuple[tuple[str, regex.Pattern], ...]
     #: Ids of furniture lines that say the text before them goes on elsewhere (（下转第2版）).
     goes_on: frozenset[str]
+    #: Ids of furniture lines printed around a text, never inside it (a web page's menu bar,
+    #: whose shape a list of names may have).
+    outside_text: frozenset[str]
+    #: Ids of furniture lines that are the text's own where they close it, after its last
+    #: sentence (a letter's or a notice's date).
+    kept_at_end: frozenset[str]
+    #: Ids of furniture lines that are furniture only a page apart, where printed more than
+    #: once (page numbers; numbers closer together number the text's own sections).
+    page_apart: frozenset[str]
     closed_ends: PatternSet
     new_starts: PatternSet
     #: Each unit rule has a length limit: a longer block opening with a label starts a unit
@@ -99,14 +109,18 @@ class RepairRules:
             if not isinstance(value, int) or value < 1:
                 raise heading.error(f"{name!r} must be a positive integer")
         for rule in furniture:
-            if not isinstance(rule.settings.get("text_goes_on", False), bool):
-                raise rule.error("'text_goes_on' must be true or false")
+            for key in ("text_goes_on", "outside_text", "kept_at_end", "page_apart"):
+                if not isinstance(rule.settings.get(key, False), bool):
+                    raise rule.error(f"{key!r} must be true or false")
         sentence_words = compile_pattern(heading, "sentence_pattern") \
             if heading and "sentence_pattern" in heading.settings else None
         return cls(
             furniture_lines=PatternSet(_patterns(furniture, "line"), _limits(furniture, "line")),
             furniture_edges=tuple(_patterns(furniture, "edge")),
-            goes_on=frozenset(r.id for r in furniture if r.settings.get("text_goes_on") is True),
+            goes_on=_flagged(furniture, "text_goes_on"),
+            outside_text=_flagged(furniture, "outside_text"),
+            kept_at_end=_flagged(furniture, "kept_at_end"),
+            page_apart=_flagged(furniture, "page_apart"),
             closed_ends=PatternSet(_patterns(seams, "end")),
             new_starts=PatternSet(_patterns(seams, "start")),
             units=PatternSet(_patterns(seams, "unit"), _limits(seams, "unit")),
@@ -160,6 +174,11 @@ class RepairRules:
 
 def _patterns(rules: list[Rule], kind: str) -> list[tuple[str, regex.Pattern]]:
     return [(r.id, compile_pattern(r)) for r in rules if r.kind == kind]
+
+
+def _flagged(rules: list[Rule], key: str) -> frozenset[str]:
+    """Ids of the ``rules`` whose setting ``key`` is true."""
+    return frozenset(r.id for r in rules if r.settings.get(key) is True)
 
 
 def _limits(rules: list[Rule], kind: str) -> dict[str, int]:
