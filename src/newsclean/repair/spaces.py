@@ -11,11 +11,13 @@ it is noise:
 - ``space_in_phrase``: a phrase cannot break there, for the text after it cannot open
   one (``她 们``) or the text before it ends on a particle that ties it to what follows
   (``…狂欢的 人群``), by ``rules/seams.toml``;
-- ``letter_spacing``: the text is letter-spaced, a lone character on one side
-  (``於 律 敦 治``).
+- ``letter_spacing``: the text is letter-spaced, a lone character on either side
+  (``於 律 敦 治``); one alone beside a word is a word of a list or a table (``星期一 晴``,
+  ``钱钟书 著``).
 
 Any other run of spaces between Han characters becomes one plain space
-(``separator_space``), but for two ideographic spaces, which indent or justify.
+(``separator_space``), but for two ideographic spaces, which indent or justify, and a tab
+between a table's cells.  A tab elsewhere is a scraper's, judged as a space.
 
 >>> from newsclean.document import Document
 >>> from newsclean.repair.rules import RepairRules
@@ -35,11 +37,23 @@ from .lexicon import word_across
 from .seams import SeamJudge
 
 STAGE = "repair"
-_BETWEEN_HAN = regex.compile(r"(?<=\p{Han})(?!\u3000\u3000)[ \u3000]+(?=\p{Han})")
-#: A lone character between single spaces (or a space and the line's edge): letter-spacing.
-#: (Two ideographic spaces justify a heading's characters, ``第一章　总　　则``: not a lone one.)
-_LONE_BEFORE = regex.compile(r"(?:^|(?<!\u3000)[ \u3000])\p{Han}$")
-_LONE_AFTER = regex.compile(r"\p{Han}(?:[ \u3000](?!\u3000)|$)")
+_BETWEEN_HAN = regex.compile(r"(?<=\p{Han})(?!\u3000\u3000)[ \u3000\t]+(?=\p{Han})")
+#: Letter-spaced characters, each alone between single spaces, marks or the line's edges, that
+#: end the text before a space (read backwards) or open the text after it.  (Two ideographic
+#: spaces justify a heading's characters, ``第一章　总　　则``: no letter-spacing.)
+_LONE_BEFORE = regex.compile(r"(?:^|[^\p{Han}\s]|(?<!\u3000)[ \u3000])((?:\p{Han}[ \u3000]){0,20}\p{Han})$")
+_LONE_AFTER = regex.compile(r"(\p{Han}(?:[ \u3000]\p{Han}){0,20})(?:$|[^\p{Han}\s]|[ \u3000](?!\u3000))")
+#: A space beside this many letter-spaced characters in a row is letter-spacing, though the
+#: character across it opens a word (``有 時 與 朋 友 在 屋邨…``).
+LETTER_RUN = 3
+#: Names or terms of two to four characters, :data:`LIST_ITEMS` or more kept apart by spaces
+#: and nothing else between two marks: a list (``孙丽 江涛 董洁 白雪``), whose spaces all
+#: separate, though two of its names read as a word (``丽江``).  (Fewer are as likely a
+#: headline that stray spaces cut: ``认清形 势坚 定信心``.)
+LIST_ITEMS = 4
+_ITEMS_BEFORE = regex.compile(r"(?:^|[^\p{Han} \u3000])((?:\p{Han}{2,4}[ \u3000]{1,4}){0,30}\p{Han}{2,4})$")
+_ITEMS_AFTER = regex.compile(r"(\p{Han}{2,4}(?:[ \u3000]{1,4}\p{Han}{2,4}){0,30})(?:$|[^\p{Han} \u3000])")
+_SPACES = regex.compile(r"[ \u3000]+")
 
 
 class Spaces:
@@ -51,14 +65,16 @@ class Spaces:
     def judge_space(self, before: str, after: str) -> tuple[str, str] | None:
         """The rule and evidence by which a space between the line's text ``before`` it and
         ``after`` it is noise, or ``None`` for a separator."""
-        if _LONE_BEFORE.search(before) or _LONE_AFTER.match(after):
+        if _letter_spaced(before, after):
             return "letter_spacing", "letter-spaced text"
+        if _in_list(before, after):
+            return None
         word = word_across(before, after)
         if word:
             return "space_in_word", f"word {word}"
         if self.judge.continues(after):
             return "space_in_phrase", f"{after[0]} cannot open a phrase"
-        if self.judge.rules.ties(before):
+        if self.judge.ties(before):
             return "space_in_phrase", f"{before[-1]} ties its phrase to what follows"
         return None
 
@@ -69,8 +85,10 @@ class Spaces:
         for match in _BETWEEN_HAN.finditer(text):
             line_start = text.rfind("\n", 0, match.start()) + 1
             line_end = text.find("\n", match.end())
-            noise = self.judge_space(text[line_start:match.start()],
-                                     text[match.end():line_end if line_end >= 0 else len(text)])
+            line_end = len(text) if line_end < 0 else line_end
+            if "\t" in match.group() and self.judge.rules.unit(text[line_start:line_end]):
+                continue  # a tab between a table's cells
+            noise = self.judge_space(text[line_start:match.start()], text[match.end():line_end])
             rule, after, note = (noise[0], "", noise[1]) if noise else ("separator_space", " ", "a separator")
             if match.group() == after:
                 continue
@@ -79,3 +97,27 @@ class Spaces:
             cursor, delta = match.end(), delta + len(after) - len(match.group())
         if pieces:
             doc.text = "".join(pieces) + text[cursor:]
+
+
+def _letter_spaced(before: str, after: str) -> bool:
+    """A space between letter-spaced characters: one alone on each side of it (``目 录``,
+    ``王 刚`` padded to a three-character name's width), or a run of :data:`LETTER_RUN` on
+    one side; but not one alone beside a word (``星期一 晴``, ``钱钟书 著``).
+
+    >>> _letter_spaced("目", "录"), _letter_spaced("有 時 與 朋 友 在", "屋邨"), _letter_spaced("星期一", "晴")
+    (True, True, False)
+    """
+    left, right = _LONE_BEFORE.search(before), _LONE_AFTER.match(after)
+    runs = [len(_SPACES.split(m.group(1))) if m else 0 for m in (left, right)]
+    return min(runs) >= 1 or max(runs) >= LETTER_RUN
+
+
+def _in_list(before: str, after: str) -> bool:
+    """The space between ``before`` and ``after`` is one of a list's: :data:`LIST_ITEMS` or
+    more items of two to four characters, kept apart by spaces, fill the clause around it.
+
+    >>> _in_list("副主任：孙丽", "江涛 董洁 白雪"), _in_list("赵六", "钱七"), _in_list("认清形", "势坚 定信心")
+    (True, False, False)
+    """
+    left, right = _ITEMS_BEFORE.search(before), _ITEMS_AFTER.match(after)
+    return bool(left and right) and len(_SPACES.split(left.group(1))) + len(_SPACES.split(right.group(1))) >= LIST_ITEMS
