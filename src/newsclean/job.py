@@ -100,9 +100,9 @@ def run_job(inputs: Sequence[str], out: Path | str, options: RunOptions, *,
     started = time.perf_counter()
     with _archive(options) as archive, _engine(options) as engine:
         spool = Spool.open(out, _manifest(inputs, options), options.resume)
-        stdin = _kept(stdin, inputs, spool.folder)
-        options = replace(options, census=_census(inputs, options, stdin))
-        batch = _process(inputs, options, spool, engine, on_error, on_document, stdin)
+        with _kept(stdin, inputs, spool.folder) as kept:
+            options = replace(options, census=_census(inputs, options, kept))
+            batch = _process(inputs, options, spool, engine, on_error, on_document, kept)
         dedup = Deduplicator(options.dedup)
         clustering = engine.cluster(dedup, batch.table, batch.document, archive, spool)
         batch.stats.stages["cluster"] = dedup.stats["cluster"]
@@ -162,9 +162,9 @@ def add_to_index(inputs: Sequence[str], options: RunOptions, *,
     with _archive(options) as archive, _engine(options) as engine, \
             tempfile.TemporaryDirectory(prefix="newsclean-index-") as work:
         spool = Spool.open(work, _manifest(inputs, options), resume=False)
-        stdin = _kept(stdin, inputs, spool.folder)
-        options = replace(options, census=_census(inputs, options, stdin))
-        batch = _process(inputs, options, spool, engine, on_error, on_document, stdin)
+        with _kept(stdin, inputs, spool.folder) as kept:
+            options = replace(options, census=_census(inputs, options, kept))
+            batch = _process(inputs, options, spool, engine, on_error, on_document, kept)
         added = Deduplicator(options.dedup).remember(archive, batch.table, _now())
         spool.remove()
         return RunResult(batch.documents, batch.errors, {"added": added, **archive.stats()})
@@ -255,15 +255,18 @@ def _process(inputs, options: RunOptions, spool: Spool, engine, on_error, on_doc
     return batch
 
 
-def _kept(stdin: BinaryIO | None, inputs: Sequence[str], folder: Path) -> BinaryIO | None:
+@contextlib.contextmanager
+def _kept(stdin: BinaryIO | None, inputs: Sequence[str], folder: Path) -> Iterator[BinaryIO | None]:
     """Standard input, kept in ``folder`` so that it can be read twice (for the census, then
-    for the run), when ``-`` is one of the ``inputs``."""
+    for the run), when ``-`` is one of the ``inputs``; open while the run needs it."""
     if "-" not in inputs:
-        return stdin
+        yield stdin
+        return
     kept = Path(folder) / "stdin.jsonl"
     with kept.open("wb") as copy:
         shutil.copyfileobj(stdin if stdin is not None else sys.stdin.buffer, copy)
-    return kept.open("rb")
+    with kept.open("rb") as reread:
+        yield reread
 
 
 def _census(inputs: Sequence[str], options: RunOptions, stdin: BinaryIO | None) -> Census:

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import regex
 
 # A separator: white space holding a line break, or a paragraph indent (two
-# ideographic spaces) after the end of a sentence on the same line.
-SEPARATOR = regex.compile(r"[^\S\n]*\n\s*|(?<=[。！？”」』）])[ ]*\u3000\u3000\s*")
+# ideographic spaces) after the end of a sentence on the same line.  A tab that opens a
+# table's row (another tab follows on its line) is the row's empty first cell, not white space.
+SEPARATOR = regex.compile(r"[^\S\n]*\n(?:(?!\t[^\t\n]*\t)\s)*|(?<=[。！？”」』）])[ ]*\u3000\u3000\s*")
 INDENT = regex.compile(r"\u3000|[ ]{2}")
 
 

@@ -53,6 +53,11 @@ WRAP_ENDS = 4
 #: Lines within this many characters of the width sit at it (a wrapper that counts columns
 #: fits more characters in a line holding ASCII: ``(1986~1997)``).
 NEAR_WIDTH = 2
+#: A paragraph's indent is at most this many characters (more centre a heading).
+PARAGRAPH_INDENT = 4
+#: A document with this share of its lines indented is indented throughout (an OCR page):
+#: there an indent starts no paragraph.
+INDENTED_ALIKE = 0.8
 #: Of the lines at least half as long as the width (titles and headings are shorter), this
 #: share must sit at it: every line but the last of each paragraph.
 WRAP_NEAR_SHARE = 0.6
@@ -80,17 +85,21 @@ class Layout:
     full: frozenset[int] = frozenset()
     #: Blocks that go on from a full line: the lines of a wrapped paragraph after its first.
     wrapped: frozenset[int] = frozenset()
-    #: Blocks before a jump line that sends the reader on: text cut by the page.
+    #: Blocks whose text goes on in the next text block: before a jump line that sends the
+    #: reader on (text cut by the page), or the letter-spaced first line of a story cut from
+    #: its headline (``glued_heading``).
     cut: frozenset[int] = frozenset()
     #: The document's text is mostly in short lines (verse, a list, a contents page, an
     #: imprint): a block stopping without punctuation is no evidence of a cut anywhere in it.
     lines: bool = False
+    #: Nearly every line is indented (:data:`INDENTED_ALIKE`): an indent starts no paragraph.
+    indented_alike: bool = False
 
     @classmethod
     def read(cls, blocks: list[Block], judge: SeamJudge, kept: list[int] | None = None,
              goes_on: frozenset[int] = frozenset()) -> "Layout":
-        """The layout of ``blocks`` (those in ``kept``, default all).  A block in ``goes_on``
-        sits before a jump line that sends the reader on: it is text cut by the page."""
+        """The layout of ``blocks`` (those in ``kept``, default all).  The text of a block in
+        ``goes_on`` goes on in the next text block (see :attr:`cut`)."""
         kept = list(range(len(blocks))) if kept is None else kept
         width = wrap_width([blocks[i] for i in kept], judge)
         full = frozenset(i for i in kept if width and _full(blocks[i], width))
@@ -119,7 +128,8 @@ class Layout:
                 if len(run) >= RUN:
                     for i in run:
                         roles[i] = "verse"
-        return cls(tuple(roles), width, full, wrapped, goes_on, lines)
+        indented_alike = sum(blocks[i].indented for i in kept) >= INDENTED_ALIKE * len(kept) > 0
+        return cls(tuple(roles), width, full, wrapped, goes_on, lines, indented_alike)
 
     def stands_alone(self, i: int) -> bool:
         """Block ``i`` is a line of its own by the layout: never joined on weak evidence."""
@@ -183,9 +193,9 @@ def _cut(left: str, right: str, judge: SeamJudge) -> bool:
     word, before a mark that cannot open a sentence, or inside a clause of prose: a line
     that runs on from a Han character into one, and holds clause punctuation or is as long
     as no unpunctuated line of verse or a list is (classical text has no punctuation).  A
-    line opening a unit of its own (``第三章``, ``2.``) is no cut: a contents page's lines
-    may all be of one length."""
-    if judge.rules.new_start(right):
+    line opening a unit of its own (``第三章``, ``2.``, a table's row) is no cut: a contents
+    page's lines or a table's rows may all be of one length."""
+    if judge.rules.new_start(right) or judge.rules.unit(right):
         return False
     if left[-1:].isascii() and left[-1:].isalnum() and right[:1].isascii() and right[:1].isalnum():
         return True
@@ -195,9 +205,10 @@ def _cut(left: str, right: str, judge: SeamJudge) -> bool:
 
 
 def _full(block: Block, width: int) -> bool:
-    """A line that reaches the wrap width (within two characters normalisation may have
-    missed), its indent counted: a wrapper may count an article's own leading spaces."""
-    return block.width + block.indent >= width - 2
+    """A line that reaches the wrap width (within :data:`NEAR_WIDTH` characters normalisation
+    may have missed), a paragraph's indent counted: a wrapper may count an article's own
+    leading spaces; but not a centred heading's."""
+    return block.width + min(block.indent, PARAGRAPH_INDENT) >= width - NEAR_WIDTH
 
 
 def _runs(indexes: list[int], short) -> list[list[int]]:

@@ -80,7 +80,8 @@ class Repair:
     def process(self, doc: Document) -> Document:
         blocks = self.furniture.mark(split_blocks(doc.text))
         _restore_widths(blocks, doc)
-        goes_on = frozenset(i - 1 for i, b in enumerate(blocks) if b.kind == "furniture" and b.rule in self.rules.goes_on) \
+        goes_on = frozenset(_text_before(blocks, i) for i, b in enumerate(blocks)
+                            if b.kind == "furniture" and b.rule in self.rules.goes_on) - {None} \
             | {i for i, b in enumerate(blocks) if b.rule == GLUED_HEADING}
         self.furniture.mark_by_evidence(blocks, Layout.read(blocks, self.judge, _text(blocks), goes_on))
         removed = {i: b.rule for i, b in enumerate(blocks) if b.kind == "furniture"}
@@ -159,10 +160,10 @@ class Repair:
 
     def _wrap(self, left: Block, right: Block, j: int, layout: Layout) -> Seam | None:
         """A full line (block ``j``) continued on the next line, in a document cut at a fixed
-        width; not into a line indented where the full line is not (a new paragraph), but
-        where every line is indented alike (an OCR page), the indent says nothing."""
+        width; not into an indented line (a new paragraph), but where nearly every line is
+        indented alike (an OCR page), the indent says nothing."""
         if j in layout.full and not right.blank_before and len(left.text) > 1 \
-                and not (right.indented and not left.indented):
+                and not (right.indented and not layout.indented_alike):
             return Seam("hard_wrap", 0, f"line of {left.width} characters in a text wrapped at {layout.width}",
                         "wrap")
         return None
@@ -307,6 +308,11 @@ class Repair:
                     and self.judge.lost_end(_joined(paragraph, texts), following):
                 found.append((index, "truncated_end"))
         return found
+
+
+def _text_before(blocks: list[Block], i: int) -> int | None:
+    """The index of the last text block before block ``i`` (past other furniture), if any."""
+    return next((j for j in range(i - 1, -1, -1) if blocks[j].kind == "text"), None)
 
 
 def _drop_echoed_copies(paragraphs: list[Paragraph], texts: list[str], text: str) -> None:

@@ -154,6 +154,16 @@ class SeamJudge:
         """
         return bool(self.rules.dangles(text)) and len(segment(to_simplified(text[-WINDOW:]))[-1]) == 1
 
+    def ties(self, text: str) -> bool:
+        """``text`` ends on a particle that ties its phrase to what follows (``rules/seams.toml``,
+        kind ``particle``), standing alone: ``…狂欢的`` does, ``实验目的`` (目的) does not.
+
+        >>> judge = SeamJudge(RepairRules.load())
+        >>> judge.ties("街道上狂欢的"), judge.ties("实验目的")
+        (True, False)
+        """
+        return bool(self.rules.ties(text)) and len(segment(to_simplified(text[-WINDOW:]))[-1]) == 1
+
     def cut_short(self, text: str) -> bool:
         """A heading-shaped block long enough, with a function word near its end, to be
         more likely a sentence cut short than a heading (``…投资者仍需配置相``, ``…的发行作``)."""
