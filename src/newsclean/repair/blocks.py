@@ -113,14 +113,14 @@ def split_glued_heads(blocks: list[Block]) -> list[Block]:
     """Cut a headline from the letter-spaced first line of its story, when a PDF's text put
     them side by side on one line (``馬鬃毛驗禁藥獲獎 陳 銘 坤 與 跑 馬`` / ``地馬場…``):
     plain text, a space, then letter-spaced text to the line's end, whose sentence goes on
-    in the next block.  The tail is marked ``glued_heading``.
+    in the next block (one must follow).  The tail is marked ``glued_heading``.
 
     >>> [b.text for b in split_glued_heads(split_blocks("跑道管理達世界水平 阿 強 中 四 退 學\\n後,終日閒逛"))]
     ['跑道管理達世界水平', '阿 強 中 四 退 學', '後,終日閒逛']
     """
     out: list[Block] = []
-    for block in blocks:
-        match = _GLUED_HEAD.search(block.text)
+    for k, block in enumerate(blocks):
+        match = _GLUED_HEAD.search(block.text) if k + 1 < len(blocks) else None
         if match and not _CLAUSE.search(block.text, 0, match.start()):
             head, block = block.cut(match.start(), gap=len(match.group()))
             block.rule = GLUED_HEADING

@@ -4,13 +4,14 @@ The patterns of ``rules/furniture.toml`` name the known forms (page numbers, jum
 running heads, a web page's chrome).  Three signals find the forms no pattern names:
 
 - ``inside_seam``: a short line, set apart by blank lines or short beside the line before
-  it, between two blocks that one sentence runs across, on strong evidence (``…实`` / ``万方数据`` / ``行管理联动…``), or on weak evidence where
-  the line holds a number, as page numbers, dates and issues do;
-- ``running_line``: a short line printed again and again down the document with its
-  numbers changed, as running heads and footers are (``电子技术应用 2015年第12期 114`` …
-  ``115``);
+  it, between two blocks that one sentence runs across on strong evidence (``…实`` /
+  ``万方数据`` / ``行管理联动…``);
+- ``running_line``: a short line printed again down the document with its numbers changed,
+  a page apart and once at least inside a sentence, as running heads and footers are
+  (``电子技术应用 2015年第12期 114`` … ``115``);
 - ``recurring_line``: a short line whose shape recurs across the batch's documents with its
-  numbers changed (:class:`~newsclean.repair.census.Census`), as a paper's page labels do.
+  numbers changed, inside sentences (:class:`~newsclean.repair.census.Census`), as a
+  paper's page labels do.
 
 Each is held to what furniture is: a short line, ending no sentence, that is not a
 labelled field of a list.
@@ -43,7 +44,6 @@ FIELDS = 3
 MENU_LINES = 10
 _DIGIT = regex.compile(r"\d")
 _LETTER = regex.compile(r"[\p{L}\p{N}]")
-_PROSE = regex.compile(r"[，、；]")
 
 
 class Furniture:
@@ -171,10 +171,11 @@ class Furniture:
 
     def _inside_seams(self, blocks: list[Block], candidates: set[int], layout: Layout) -> None:
         """Mark the short lines (one or two in a row) between a block of prose (not the
-        title) and a block that its sentence runs on into: on strong evidence, or on weak
-        evidence out of prose where the lines hold a number.  The lines are set apart by blank
-        lines, or at most half as long as the block before them, or numbered in a document not
-        hard-wrapped: a line of a wrapped paragraph is none of these."""
+        title) and a block that its sentence runs on into, on strong evidence (weak evidence
+        would take a numbered subhead after a list: ``…钱七等`` / ``2024年工作安排``).  The
+        lines are set apart by blank lines, or at most half as long as the block before them,
+        or numbered in a document not hard-wrapped: a line of a wrapped paragraph is none of
+        these."""
         text = [i for i, b in enumerate(blocks) if b.kind == "text"]
         k = 2  # the first block is the title, never a seam's left
         while k < len(text) - 1:
@@ -192,7 +193,7 @@ class Furniture:
                     continue  # a line as long as the one before it may be a wrapped paragraph's
                 if self.judge.strong(left, blocks[middle[0]].text) or self.judge.strong(blocks[middle[-1]].text, right):
                     break  # a sentence goes on into the line or out of it: it is text
-                if self.judge.strong(left, right) or numbered and _PROSE.search(left) and self.judge.weak(left, right):
+                if self.judge.strong(left, right):
                     for i in middle:
                         blocks[i].kind, blocks[i].rule = "furniture", "inside_seam"
                     k += width

@@ -193,9 +193,9 @@ def _cut(left: str, right: str, judge: SeamJudge) -> bool:
     word, before a mark that cannot open a sentence, or inside a clause of prose: a line
     that runs on from a Han character into one, and holds clause punctuation or is as long
     as no unpunctuated line of verse or a list is (classical text has no punctuation).  A
-    line opening a unit of its own (``第三章``, ``2.``, a table's row) is no cut: a contents
-    page's lines or a table's rows may all be of one length."""
-    if judge.rules.new_start(right) or judge.rules.unit(right):
+    line opening a unit of its own (``第三章``, ``2.``, a table's row, a label and its value)
+    is no cut: a contents page's lines, a table's rows or a roster's may all be of one length."""
+    if judge.rules.new_start(right) or judge.rules.unit(right) or judge.rules.label(right):
         return False
     if left[-1:].isascii() and left[-1:].isalnum() and right[:1].isascii() and right[:1].isalnum():
         return True
