@@ -68,6 +68,9 @@ WRAP_LONGER_SHARE = 0.1
 WRAP_CUT_SHARE, WRAP_CLOSED_SHARE = 0.25, 0.5
 #: An unpunctuated line this long is prose (文言), not a line of verse or of a list.
 UNPUNCTUATED = 16
+#: A document shows it prints no punctuation in this many paragraphs without any.
+UNPUNCTUATED_PARAGRAPHS = 2
+_PUNCTUATION = regex.compile(r"[，、；：。！？,;:.!?]")
 #: Lines cut by their punctuation into phrases of one length, this share of them, are verse.
 PARALLEL_SHARE = 0.5
 _HAN_END = regex.compile(r"[\p{Han}\d]$")
@@ -94,6 +97,12 @@ class Layout:
     lines: bool = False
     #: Nearly every line is indented (:data:`INDENTED_ALIKE`): an indent starts no paragraph.
     indented_alike: bool = False
+    #: The document's paragraphs hold no punctuation (classical text, an OCR page without
+    #: it): one stopping without it is no evidence of a cut.
+    unpunctuated: bool = False
+    #: A blank line stands between every two lines (:func:`double_spaced`): it parts no
+    #: paragraphs.
+    spaced: bool = False
 
     @classmethod
     def read(cls, blocks: list[Block], judge: SeamJudge, kept: list[int] | None = None,
@@ -103,7 +112,9 @@ class Layout:
         kept = list(range(len(blocks))) if kept is None else kept
         width = wrap_width([blocks[i] for i in kept], judge)
         full = frozenset(i for i in kept if width and _full(blocks[i], width))
-        wrapped = frozenset(i for before, i in zip(kept, kept[1:]) if before in full and not blocks[i].blank_before)
+        spaced = double_spaced([blocks[i] for i in kept])
+        wrapped = frozenset(i for before, i in zip(kept, kept[1:])
+                            if before in full and (spaced or not blocks[i].blank_before))
         roles = ["prose"] * len(blocks)
         for i in kept:
             text = blocks[i].text
@@ -129,7 +140,9 @@ class Layout:
                     for i in run:
                         roles[i] = "verse"
         indented_alike = sum(blocks[i].indented for i in kept) >= INDENTED_ALIKE * len(kept) > 0
-        return cls(tuple(roles), width, full, wrapped, goes_on, lines, indented_alike)
+        paragraphs = [blocks[i].text for i in kept if i not in laid_out and len(blocks[i].text) > judge.rules.heading_max_chars]
+        unpunctuated = len(paragraphs) >= UNPUNCTUATED_PARAGRAPHS and not any(map(_PUNCTUATION.search, paragraphs))
+        return cls(tuple(roles), width, full, wrapped, goes_on, lines, indented_alike, unpunctuated, spaced)
 
     def stands_alone(self, i: int) -> bool:
         """Block ``i`` is a line of its own by the layout: never joined on weak evidence."""
@@ -166,8 +179,9 @@ def wrap_width(blocks: list[Block], judge: SeamJudge) -> int | None:
     if width < WRAP_MIN_WIDTH or count < 2 or near < max(WRAP_LINES, WRAP_NEAR_SHARE * body) \
             or longer > WRAP_LONGER_SHARE * lines:
         return None
+    spaced = double_spaced(blocks)
     ends = [(left.text, right.text) for left, right in zip(blocks, blocks[1:])
-            if _full(left, width) and not right.blank_before]
+            if _full(left, width) and (spaced or not right.blank_before)]
     if not ends or count < WRAP_LINES and len(ends) < WRAP_ENDS or _parallel([left for left, _ in ends]):
         return None
     cuts = sum(1 for left, right in ends if _cut(left, right, judge))
@@ -175,6 +189,17 @@ def wrap_width(blocks: list[Block], judge: SeamJudge) -> int | None:
     if cuts < WRAP_CUT_SHARE * len(ends) or closed > WRAP_CLOSED_SHARE * len(ends):
         return None
     return width
+
+
+def double_spaced(blocks: list[Block]) -> bool:
+    """A blank line stands between every two of ``blocks`` (three at least): a scrape that
+    doubles every line break, where a blank line parts no paragraphs.
+
+    >>> from newsclean.repair.blocks import split_blocks
+    >>> double_spaced(split_blocks("一\\n\\n二\\n\\n三")), double_spaced(split_blocks("一\\n\\n二\\n三"))
+    (True, False)
+    """
+    return len(blocks) >= WRAP_LINES and all(b.blank_before for b in blocks[1:])
 
 
 def _parallel(lines: list[str]) -> bool:

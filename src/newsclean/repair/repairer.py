@@ -162,7 +162,7 @@ class Repair:
         """A full line (block ``j``) continued on the next line, in a document cut at a fixed
         width; not into an indented line (a new paragraph), but where nearly every line is
         indented alike (an OCR page), the indent says nothing."""
-        if j in layout.full and not right.blank_before and len(left.text) > 1 \
+        if j in layout.full and (layout.spaced or not right.blank_before) and len(left.text) > 1 \
                 and not (right.indented and not layout.indented_alike):
             return Seam("hard_wrap", 0, f"line of {left.width} characters in a text wrapped at {layout.width}",
                         "wrap")
@@ -254,7 +254,7 @@ class Repair:
         out: list[Paragraph] = []
         for n, paragraph in enumerate(paragraphs):
             left, right = (out[-1].blocks[-1], paragraph.blocks[0]) if out else (0, 0)
-            if not out or n <= 1 or layout.lines:
+            if not out or n <= 1 or layout.lines or layout.unpunctuated:
                 out.append(paragraph)
                 continue
             text = _joined(out[-1], texts)
