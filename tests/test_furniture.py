@@ -107,3 +107,21 @@ def test_a_run_takes_the_census_of_its_documents_from_files_and_from_stdin(tmp_p
         records = [json.loads(line) for line in (out / "corpus.jsonl").open(encoding="utf-8")]
         assert len(records) == 4 and all("要闻" not in r["text"] for r in records), name
         assert json.loads((out / "stats.json").read_text())["rules"]["repair/recurring_line"] == 4
+
+
+def test_a_menu_bar_is_chrome_around_the_text_and_text_beside_its_sentences():
+    """``nav_bar`` is ``outside_text``: above the text it goes; between two sentences, next to
+    them, the same line is the text's own."""
+    bar = "首页 | 新闻 | 体育 | 娱乐 | 财经 | 科技 | 教育"
+    first, second = "近年来，全县开展党员教育培训，群众满意度不断提高。", "下一步，全县将继续推进各项工作，确保取得实效。"
+    assert bar not in repaired(f"{bar}\n\n标题\n\n{first}\n\n{second}").text
+    assert bar in repaired(f"标题\n\n{first}\n\n{bar}\n\n{second}").text
+
+
+def test_page_labels_close_together_after_a_cut_are_furniture_and_section_numbers_are_text():
+    """``page_apart``: two labels with no sentence between (an advertisement's page) still go
+    where a page cut the text; numbers close together after their sections' ends stay."""
+    doc = repaired(f"标题\n\n{CUT}\n\n第5版\n\n第6版\n\n人数逐年增加。")
+    assert "版" not in doc.text and "参加的党员人数逐年增加。" in doc.text
+    text = "组诗\n1\n春天来了\n燕子飞回屋檐下\n2\n夏天来了\n荷花开满池塘边"
+    assert repaired(text).text == text

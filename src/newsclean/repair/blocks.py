@@ -15,8 +15,8 @@ import regex
 
 # A separator: white space holding a line break, or a paragraph indent (two
 # ideographic spaces) after the end of a sentence on the same line.  A tab that opens a
-# table's row (another tab follows on its line) is the row's empty first cell, not white space.
-SEPARATOR = regex.compile(r"[^\S\n]*\n(?:(?!\t[^\t\n]*\t)\s)*|(?<=[。！？”」』）])[ ]*\u3000\u3000\s*")
+# table's row (a cell, then another tab, follows on its line) is the row's empty first cell.
+SEPARATOR = regex.compile(r"[^\S\n]*\n(?:(?!\t[^\t\n]*\S[^\t\n]*\t)\s)*|(?<=[。！？”」』）])[ ]*\u3000\u3000\s*")
 INDENT = regex.compile(r"\u3000|[ ]{2}")
 
 

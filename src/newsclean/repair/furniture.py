@@ -29,12 +29,14 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
+from dataclasses import dataclass
 
 import regex
 
 from .blocks import Block, split_glued_heads, split_items
 from .census import CLAUSE, Census, cut_text, shape, short_line
 from .layout import Layout
+from .rules import RepairRules
 from .seams import SeamJudge
 
 #: A list of fields has at least this many labelled lines in a row.
@@ -59,33 +61,32 @@ class Furniture:
         (:mod:`~newsclean.repair.blocks`), and each piece
         of furniture a pattern names marked (``kind`` and ``rule``).  A labelled line shaped
         like furniture between two labelled lines is a field of their list (``策划编辑：…`` /
-        ``责任编辑：…`` / ``美术编辑：…`` on a book's imprint page); a rule ``outside_text``
-        marks no line between the text's first sentence and its last."""
+        ``责任编辑：…`` / ``美术编辑：…`` on a book's imprint page).  A rule's settings hold
+        it back (``rules/furniture.toml``): ``outside_text`` marks no line inside the text next
+        to one of its sentences; ``kept_at_end`` none closing the text after its last
+        sentence; ``page_apart`` none near another of its lines after its section's end."""
         out = split_glued_heads(split_items([piece for block in blocks for piece in self._split_edges(block)]))
         fields = self._fields(out)
-        sentence = self._sentences(out)
+        around = Around.of(out, self.rules)
         found: dict[str, list[int]] = defaultdict(list)
         for i, block in enumerate(out):
             if block.kind == "text" and i not in fields:
                 rule = self.rules.furniture(block.text)
-                if rule in self.rules.outside_text and any(sentence[:i]) and any(sentence[i + 1:]) \
-                        and (sentence[i - 1] or sentence[i + 1]):
+                if rule in self.rules.outside_text and around.inside(i):
                     continue  # inside the text, by a sentence: not a page's chrome around it
-                if rule in self.rules.kept_at_end and any(sentence[:i]) and not any(sentence[i:]):
+                if rule in self.rules.kept_at_end and around.closes(i):
                     continue  # closing the text after its last sentence: a letter's date
                 if rule:
                     found[rule].append(i)
+        around = Around.of(out, self.rules, {i for lines in found.values() for i in lines})
         for rule, lines in found.items():
-            if rule in self.rules.page_apart and not all(
-                    _page_apart(sentence, a, b) for a, b in zip(lines, lines[1:])):
-                continue  # numbers closer than a page apart number the text's own sections
-            for i in lines:
+            for k, i in enumerate(lines):
+                near = [j for j in lines[max(k - 1, 0):k] + lines[k + 1:k + 2]
+                        if not around.page_apart(min(i, j), max(i, j))]
+                if rule in self.rules.page_apart and near and not around.after_cut(i):
+                    continue  # a number near another, after its section's end: the text's own
                 out[i].kind, out[i].rule = "furniture", rule
         return out
-
-    def _sentences(self, blocks: list[Block]) -> list[bool]:
-        """Which of ``blocks`` hold a sentence: clause punctuation, and the length of one."""
-        return [len(b.text) >= self.rules.sentence_min_chars and bool(CLAUSE.search(b.text)) for b in blocks]
 
     def mark_by_evidence(self, blocks: list[Block], layout: Layout) -> None:
         """Mark the furniture no pattern names, by the evidence of the text around it in
@@ -149,25 +150,17 @@ class Furniture:
         return run[:-1] if layout.roles[after] == "prose" else run
 
     def _running(self, blocks: list[Block], candidates: list[int]) -> list[int]:
-        """Lines of one shape, numbers masked, printed at least twice with other numbers, a
-        page apart (a sentence between each two), and one of them inside a sentence, as a
-        page cuts text anywhere.  A list's, a timetable's or a chronology's lines recur with
-        other numbers too, but among short lines (``5月1日`` / ``检查仓库`` / ``5月2日``) or
-        after their section's end (``…。`` / ``1978年`` / ``…。`` / ``1992年``)."""
+        """Lines of one shape, numbers masked, printed at least twice with other numbers, one
+        of them inside a sentence, as a page cuts text anywhere.  A list's, a timetable's or a
+        chronology's lines recur with other numbers too, but among short lines (``5月1日`` /
+        ``检查仓库`` / ``5月2日``) or after their section's end (``…。`` / ``1978年``)."""
         by_shape: dict[str, list[int]] = defaultdict(list)
         for i in candidates:
             if _DIGIT.search(blocks[i].text):
                 by_shape[shape(blocks[i].text)].append(i)
-        sentence = self._sentences(blocks)
+        around = Around.of(blocks, self.rules)
         return [i for lines in by_shape.values() if len({blocks[j].text for j in lines}) > 1
-                and all(_page_apart(sentence, a, b) for a, b in zip(lines, lines[1:]))
-                and any(self._after_cut(blocks, j) for j in lines) for i in lines]
-
-    def _after_cut(self, blocks: list[Block], i: int) -> bool:
-        """The text block before block ``i`` is one a page cut (:func:`cut_text`), and one
-        follows it."""
-        before = [b for b in blocks[:i] if b.kind == "text"]
-        return bool(before) and any(b.kind == "text" for b in blocks[i + 1:]) and cut_text(before[-1].text, self.rules)
+                and any(around.after_cut(j) for j in lines) for i in lines]
 
     def _inside_seams(self, blocks: list[Block], candidates: set[int], layout: Layout) -> None:
         """Mark the short lines (one or two in a row) between a block of prose (not the
@@ -201,7 +194,61 @@ class Furniture:
             k += 1
 
 
-def _page_apart(sentence: list[bool], first: int, second: int) -> bool:
-    """Blocks ``first`` and ``second`` stand a page apart: a block holding a sentence
-    (``sentence``, by index) between them."""
-    return any(sentence[first + 1:second])
+
+@dataclass(frozen=True)
+class Around:
+    """What stands around each block of a document, counted once: how many blocks holding a
+    sentence (clause punctuation, the length of one) come before it, whether the text block
+    before it was cut by a page (:func:`cut_text`), and whether a text block follows it.
+
+    >>> from newsclean.repair.blocks import split_blocks
+    >>> around = Around.of(split_blocks("标题\\n近年来，全县开展党员教育培训，由县委组织部牵头，各乡镇分批组织，参加的党员\\n第4版\\n人数逐年增加。"),
+    ...                    RepairRules.load())
+    >>> around.after_cut(2), around.inside(2), around.closes(1)
+    (True, False, False)
+    """
+
+    sentences: tuple[int, ...]
+    cut: tuple[bool, ...]
+    text_after: tuple[bool, ...]
+    sentence: tuple[bool, ...]
+
+    @classmethod
+    def of(cls, blocks: list[Block], rules: RepairRules, aside: frozenset[int] | set[int] = frozenset()) -> "Around":
+        """The facts around ``blocks``, the text blocks in ``aside`` (furniture found) taken
+        as furniture."""
+        text = [b.kind == "text" and i not in aside for i, b in enumerate(blocks)]
+        sentence = tuple(len(b.text) >= rules.sentence_min_chars and bool(CLAUSE.search(b.text)) for b in blocks)
+        counts, cut, last = [0], [], None
+        for b, holds, is_text in zip(blocks, sentence, text):
+            cut.append(last is not None and cut_text(last, rules))
+            counts.append(counts[-1] + holds)
+            last = b.text if is_text else last
+        after, seen = [], False
+        for is_text in reversed(text):
+            after.append(seen)
+            seen = seen or is_text
+        return cls(tuple(counts), tuple(cut), tuple(reversed(after)), sentence)
+
+    def between(self, first: int, second: int) -> int:
+        """How many blocks holding a sentence stand between blocks ``first`` and ``second``."""
+        return self.sentences[second] - self.sentences[first + 1]
+
+    def page_apart(self, first: int, second: int) -> bool:
+        """A block holding a sentence stands between blocks ``first`` and ``second``."""
+        return self.between(first, second) > 0
+
+    def after_cut(self, i: int) -> bool:
+        """Block ``i`` sits inside a sentence a page cut: after cut text, before more text."""
+        return self.cut[i] and self.text_after[i]
+
+    def inside(self, i: int) -> bool:
+        """Block ``i`` stands inside the text: sentences before and after it, one of them next
+        to it (a page's chrome sits among its other chrome, or at an edge)."""
+        n = len(self.sentence)
+        return self.sentences[i] > 0 and self.sentences[n] - self.sentences[i + 1] > 0 \
+            and (self.sentence[i - 1] or (i + 1 < n and self.sentence[i + 1]))
+
+    def closes(self, i: int) -> bool:
+        """Block ``i`` closes the text, after its last sentence."""
+        return self.sentences[i] > 0 and self.sentences[len(self.sentence)] == self.sentences[i]

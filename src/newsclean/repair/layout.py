@@ -184,7 +184,7 @@ def wrap_width(blocks: list[Block], judge: SeamJudge) -> int | None:
             if _full(left, width) and (spaced or not right.blank_before)]
     if not ends or count < WRAP_LINES and len(ends) < WRAP_ENDS or _parallel([left for left, _ in ends]):
         return None
-    cuts = sum(1 for left, right in ends if _cut(left, right, judge))
+    cuts = sum(1 for left, right in ends if _cut(left, right, judge, strict=spaced))
     closed = sum(1 for left, _ in ends if judge.closed(left))
     if cuts < WRAP_CUT_SHARE * len(ends) or closed > WRAP_CLOSED_SHARE * len(ends):
         return None
@@ -213,18 +213,21 @@ def _parallel(lines: list[str]) -> bool:
     return balanced >= max(WRAP_LINES, PARALLEL_SHARE * len(lines))
 
 
-def _cut(left: str, right: str, judge: SeamJudge) -> bool:
+def _cut(left: str, right: str, judge: SeamJudge, strict: bool = False) -> bool:
     """The line break between ``left`` and ``right`` falls inside a word, a number or a Latin
     word, before a mark that cannot open a sentence, or inside a clause of prose: a line
     that runs on from a Han character into one, and holds clause punctuation or is as long
     as no unpunctuated line of verse or a list is (classical text has no punctuation).  A
     line opening a unit of its own (``第三章``, ``2.``, a table's row, a label and its value)
-    is no cut: a contents page's lines, a table's rows or a roster's may all be of one length."""
+    is no cut: a contents page's lines, a table's rows or a roster's may all be of one length.
+    ``strict`` (lines a blank line parts, as verse and lists of headlines print them) counts
+    only a word or a number cut, or a mark no sentence opens with."""
     if judge.rules.new_start(right) or judge.rules.unit(right) or judge.rules.label(right):
         return False
     if left[-1:].isascii() and left[-1:].isalnum() and right[:1].isascii() and right[:1].isalnum():
         return True
-    if _HAN_END.search(left) and _HAN_START.match(right) and (_CLAUSE.search(left) or len(left) >= UNPUNCTUATED):
+    if not strict and _HAN_END.search(left) and _HAN_START.match(right) \
+            and (_CLAUSE.search(left) or len(left) >= UNPUNCTUATED):
         return True
     return bool(judge.continues(right)) or word_across(left, right) is not None
 

@@ -11,9 +11,9 @@ it is noise:
 - ``space_in_phrase``: a phrase cannot break there, for the text after it cannot open
   one (``她 们``) or the text before it ends on a particle that ties it to what follows
   (``…狂欢的 人群``), by ``rules/seams.toml``;
-- ``letter_spacing``: the text is letter-spaced, a lone character on either side
-  (``於 律 敦 治``); one alone beside a word is a word of a list or a table (``星期一 晴``,
-  ``钱钟书 著``).
+- ``letter_spacing``: the text is letter-spaced, a lone character on both sides of the
+  space, or three in a row on one side (``於 律 敦 治``); one alone beside a word, a number
+  or a letter is a field of a list or a table (``星期一 晴``, ``钱钟书 著``, ``18日 晴``).
 
 Any other run of spaces between Han characters becomes one plain space
 (``separator_space``), but for two ideographic spaces, which indent or justify, and a tab
@@ -38,11 +38,12 @@ from .seams import SeamJudge
 
 STAGE = "repair"
 _BETWEEN_HAN = regex.compile(r"(?<=\p{Han})(?!\u3000\u3000)[ \u3000\t]+(?=\p{Han})")
-#: Letter-spaced characters, each alone between single spaces, marks or the line's edges, that
+#: Letter-spaced characters, each alone between single spaces, marks or the line's edges (not
+#: letters or digits: ``18日 晴``), that
 #: end the text before a space (read backwards) or open the text after it.  (Two ideographic
 #: spaces justify a heading's characters, ``第一章　总　　则``: no letter-spacing.)
-_LONE_BEFORE = regex.compile(r"(?:^|[^\p{Han}\s]|(?<!\u3000)[ \u3000])((?:\p{Han}[ \u3000]){0,20}\p{Han})$")
-_LONE_AFTER = regex.compile(r"(\p{Han}(?:[ \u3000]\p{Han}){0,20})(?:$|[^\p{Han}\s]|[ \u3000](?!\u3000))")
+_LONE_BEFORE = regex.compile(r"(?:^|[^\p{L}\p{N}\s]|(?<!\u3000)[ \u3000])((?:\p{Han}[ \u3000]){0,20}\p{Han})$")
+_LONE_AFTER = regex.compile(r"(\p{Han}(?:[ \u3000]\p{Han}){0,20})(?:$|[^\p{L}\p{N}\s]|[ \u3000](?!\u3000))")
 #: A space beside this many letter-spaced characters in a row is letter-spacing, though the
 #: character across it opens a word (``有 時 與 朋 友 在 屋邨…``).
 LETTER_RUN = 3
