@@ -101,6 +101,15 @@ def write_rules(folder, body):
     ('[[rule]]\nid = "h"\nkind = "delete"\nchars = "x"\n\n[[rule]]\nid = "h"\nkind = "delete"\nchars = "y"\n',
      ":6: duplicate rule id 'h'"),
     ('[[rule]]\nid = "i"\nkind = "delete"\nchars = "x\n', ":4: invalid TOML"),
+    # issue 16, item 18: a list where one name goes; a string left open to the end of the
+    # file; a header with a comment after it; rules written as an inline array
+    ('[[rule]]\nid = "j"\nkind = "pattern"\npattern = "x"\ntransform = ["html_unescape"]\n',
+     ":1: rule 'j': 'transform' must name one of"),
+    ('# rules\n\n[[rule]]\nid = "k"\ndescription = """open\nkind = "delete"\n', ":5: invalid TOML"),
+    ('[[rule]]\nid = "l"\nkind = "delete"\nchars = "x"\n\n[[rule]]  # second\nid = "m"\nkind = "shell"\n',
+     ":6: rule 'm': unknown kind"),
+    ('# rules\nrule = [\n  { id = "n", kind = "delete", chars = "x" },\n  { id = "o", kind = "shell" },\n]\n',
+     ":4: rule 'o': unknown kind"),
 ])
 def test_bad_rule_files_name_the_file_and_line(tmp_path, body, message):
     folder = write_rules(tmp_path / "rules", body)

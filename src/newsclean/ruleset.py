@@ -82,14 +82,17 @@ def _read_file(path: Path) -> Iterable[Rule]:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as err:
         line = regex.search(r"line (\d+)", str(err))
-        raise RuleError(f"{path}:{line.group(1) if line else 1}: invalid TOML: {err}") from None
+        raise RuleError(f"{path}:{line.group(1) if line else _unclosed_line(raw)}: invalid TOML: {err}") from None
     unknown = set(data) - {"rule"}
     if unknown:
         raise RuleError(f"{path}:1: unknown top-level key(s) {sorted(unknown)}; expected [[rule]] tables")
-    lines = [n for n, text in enumerate(raw.splitlines(), start=1) if text.strip() == "[[rule]]"]
+    tables = data.get("rule", [])
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise RuleError(f"{path}:1: 'rule' must be an array of tables ([[rule]])")
+    lines = _rule_lines(raw, tables)
     seen: set[str] = set()
-    for index, table in enumerate(data.get("rule", [])):
-        line = lines[index] if index < len(lines) else 1
+    for index, table in enumerate(tables):
+        line = lines[index]
         rule_id, kind = table.get("id"), table.get("kind")
         if not isinstance(rule_id, str) or not rule_id:
             raise RuleError(f"{path}:{line}: rule without a string 'id'")
@@ -99,6 +102,45 @@ def _read_file(path: Path) -> Iterable[Rule]:
         if not isinstance(kind, str) and table.get("enabled", True) is not False:
             raise RuleError(f"{path}:{line}: rule {rule_id!r} without a string 'kind'")
         yield Rule(rule_id, kind or "", dict(table), str(path), line)
+
+
+#: A ``[[rule]]`` header, a comment may follow it.
+_HEADER = regex.compile(r"^[ \t]*\[\[[ \t]*rule[ \t]*\]\][ \t]*(?:#.*)?$", regex.M)
+
+
+def _rule_lines(raw: str, tables: list[dict]) -> list[int]:
+    """The line each rule of ``tables`` starts on: its ``[[rule]]`` header, or, for rules
+    written as an inline array (``rule = [{ id = "a", … }]``), the line of its ``id``.
+
+    >>> _rule_lines('# rules\\n[[rule]]  # first\\nid = "a"\\n\\n[[rule]]\\nid = "b"\\n', [{"id": "a"}, {"id": "b"}])
+    [2, 5]
+    >>> _rule_lines('rule = [\\n  { id = "a" },\\n  { id = "b" },\\n]\\n', [{"id": "a"}, {"id": "b"}])
+    [2, 3]
+    """
+    headers = [raw.count("\n", 0, m.start()) + 1 for m in _HEADER.finditer(raw)]
+    if len(headers) == len(tables):
+        return headers
+    lines, cursor = [], 0
+    for table in tables:
+        found = regex.compile(r"\bid\s*=\s*[\"']" + regex.escape(str(table.get("id", ""))) + r"[\"']").search(raw, cursor)
+        if found:
+            cursor = found.end()
+        lines.append(raw.count("\n", 0, found.start()) + 1 if found else 1)
+    return lines
+
+
+def _unclosed_line(raw: str) -> int:
+    """The line a string left open to the end of a rule file starts on (TOML reports only "at
+    end of document"): the last multi-line string opened and not closed, else the last line.
+
+    >>> _unclosed_line("id = 'a'\\ndescription = \'\'\'open\\nstill open\\n")
+    2
+    """
+    opened = None
+    for number, line in enumerate(raw.splitlines(), start=1):
+        for _ in regex.finditer(r'"""|\'\'\'', line):
+            opened = None if opened else number
+    return opened or max(1, raw.count("\n") + (not raw.endswith("\n")))
 
 
 def _check_keys(rule: Rule, kinds: dict[str, set[str]]) -> None:

@@ -86,6 +86,8 @@ def compile_rule(rule: Rule) -> Substitution:
     if ("replace" in s) == ("transform" in s):
         raise rule.error("a pattern rule needs exactly one of 'replace' or 'transform'")
     if "transform" in s:
+        if not isinstance(s["transform"], str):
+            raise rule.error(f"'transform' must name one of {sorted(TRANSFORMS)}")
         transform = TRANSFORMS.get(s["transform"])
         if transform is None:
             raise rule.error(f"unknown transform {s['transform']!r}; expected one of {sorted(TRANSFORMS)}")
