@@ -2,18 +2,29 @@
 import json
 import os
 import shutil
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings, strategies as st
 
 from newsclean.cli import main
+from newsclean.document import Edit, replay
+from newsclean.report.context import EditedText
 from conftest import ROOT, SAMPLES, SEED
+from edited import edited
 
 HOSTILE = ("<script>alert(1)</script>近年来，临颍县始终坚持围绕发展抓党建的理念。"
            "<img src=x onerror=alert(2)><a href=\"javascript:alert(3)\">链接</a>，全面提升了全县基层党建水平。")
 ARTIFACTS = ROOT / "test-artifacts"
+#: An id that a bidi override and an isolate would show reordered, and a text whose
+#: escape sequence would set a terminal's title (and ring its bell).
+BIDI_ID = "bidi\u202eevil\u2066x"
+TITLE = "\x1b]0;PWNED\x07"
+BLOCK = "新华社北京电 近年来，临颍县始终坚持围绕发展抓党建的理念，全面提升了全县基层党建水平。"
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +32,9 @@ def run_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
     hostile = out.parent / "hostile.jsonl"
     hostile.write_text(json.dumps({"id": "evil<b>\"'", "text": "标题\n\n" + HOSTILE + "\n\n" + HOSTILE},
-                                  ensure_ascii=False) + "\n", encoding="utf-8")
+                                  ensure_ascii=False) + "\n"
+                       + json.dumps({"id": BIDI_ID, "text": f"标题{TITLE}正文\n\n{BLOCK}\n\n{BLOCK}"}) + "\n",
+                       encoding="utf-8")
     result = CliRunner().invoke(main, ["run", str(SEED.parent), str(SAMPLES / "input"), str(hostile),
                                        "--out", str(out), "--convert", "t2s", "-q"], catch_exceptions=False)
     assert result.exit_code == 0, result.stderr
@@ -108,15 +121,19 @@ def chromium():
     return path
 
 
+def launch(playwright):
+    """Headless Chromium, with nothing of its own that would make a request."""
+    return playwright.chromium.launch(executable_path=chromium(), args=[
+        "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"])
+
+
 def test_the_report_in_a_real_browser(run_dir):
     from playwright.sync_api import sync_playwright
 
-    executable = chromium()
     requests, dialogs = [], []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1280, "height": 1600})
         page.on("request", lambda r: requests.append(r.url))
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -148,3 +165,118 @@ def test_the_report_in_a_real_browser(run_dir):
     assert dialogs == []
     assert all(url.startswith("file://") for url in requests), requests
     assert (ARTIFACTS / "report.png").stat().st_size > 10_000
+
+
+def newsclean(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "newsclean", *args], capture_output=True, timeout=300)
+
+
+def test_an_edited_stats_json_is_shown_as_text_and_cannot_navigate_or_submit(run_dir, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    stats = json.loads((copy / "stats.json").read_text(encoding="utf-8"))
+    refresh = '<meta http-equiv="refresh" content="0;url=https://example.invalid/away">'
+    form = ('<form action="https://example.invalid/post" method="post"><input name="a" value="b">'
+            '<button id="go">go</button></form>')
+    stats["input"].update(documents=refresh, errors=form)
+    (copy / "stats.json").write_text(json.dumps(stats), encoding="utf-8")
+    assert newsclean("report", str(copy)).returncode == 0
+    requests = []
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page()
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto((copy / "report.html").as_uri())
+        page.wait_for_timeout(1500)  # a refresh of 0 s would have left by now
+        assert page.url == (copy / "report.html").as_uri()
+        assert page.locator("form, meta[http-equiv=refresh]").count() == 0
+        body = page.inner_text("#overview")
+        assert refresh in body and form in body
+        policy = page.get_attribute("meta[http-equiv=Content-Security-Policy]", "content")
+        # Were markup ever to get in, the policy still holds: a <base> is ignored, a form is not sent.
+        page.evaluate("""() => {
+            const base = document.createElement("base"); base.href = "https://example.invalid/";
+            document.head.append(base);
+            const form = document.createElement("form"); form.action = "https://example.invalid/post";
+            form.method = "post"; document.body.append(form); form.submit(); }""")
+        page.wait_for_timeout(1000)
+        assert page.url == (copy / "report.html").as_uri()
+        assert page.evaluate("document.baseURI") == (copy / "report.html").as_uri()
+        browser.close()
+    assert all(url.startswith("file://") for url in requests), requests
+    assert "base-uri 'none'" in policy and "form-action 'none'" in policy
+
+
+def test_explain_shows_control_characters_escaped(run_dir):
+    done = newsclean("explain", BIDI_ID, "--run", str(run_dir))
+    assert done.returncode == 0, done.stderr
+    shown = done.stdout.decode("utf-8")
+    assert "标题[\\x1b]]0;PWNED\\x07正文" in shown and "bidi\\u202eevil\\u2066x: " in shown
+    assert not [c for c in shown if c != "\n" and not c.isprintable()], shown
+
+
+def test_bidi_controls_in_ids_are_shown_escaped_in_the_report(run_dir):
+    html = (run_dir / "report.html").read_text(encoding="utf-8")
+    assert "\u202e" not in html and "\u2066" not in html
+    assert "bidi\\u202eevil\\u2066x" in "".join(parse(run_dir / "report.html").text)
+
+
+def test_replaying_a_documents_edits_for_the_report_copies_text_linear_in_its_size():
+    """The report and ``explain`` show each edit in the text as it stood: the work (characters
+    copied) per character of the document and its edits stays the same as the document grows."""
+    work = []
+    for scale in (1, 2, 4, 8):
+        text, edits = edited(20_000 * scale, every=40, seed=SEED.read_text(encoding="utf-8"))
+        replayed = EditedText(text)
+        assert len(replayed.contexts(edits, width=24, wanted=lambda e: True)) == len(edits)
+        size = len(text) + sum(len(e.before) + len(e.after) + 1 for e in edits)
+        work.append(replayed.copied / size)
+    assert max(work) < 1.25 * work[0], work
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_each_edit_is_shown_in_the_text_as_it_stood(data):
+    """Against the plain replay, on random edits of a text long enough to span many pieces."""
+    text = data.draw(st.text(alphabet="ab\n中", min_size=0, max_size=1500))
+    source, edits, expected = text, [], []
+    for _ in range(data.draw(st.integers(0, 30))):
+        at = data.draw(st.integers(0, len(text)))
+        end = data.draw(st.integers(at, min(len(text), at + data.draw(st.sampled_from([0, 3, 300])))))
+        after = data.draw(st.text(alphabet="xy\n", max_size=data.draw(st.sampled_from([2, 400]))))
+        edit = Edit(data.draw(st.sampled_from(["normalise", "repair"])), "r", at, text[at:end], after)
+        expected.append((edit, text[max(0, at - 5):at], text[end:end + 5]))
+        edits.append(edit)
+        text = text[:at] + after + text[end:]
+    assert replay(source, edits) == text
+    wanted = [e for e in expected if e[0].stage == "repair"]
+    assert EditedText(text).contexts(edits, width=5, wanted=lambda e: e.stage == "repair") == wanted
+
+
+def test_a_bad_inputs_name_is_shown_escaped_on_the_terminal(tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / f"scan{TITLE}.txt").write_bytes(b"\x00\x01\x02 not text \xff\xfe\x00")
+    (inputs / "good.txt").write_text(BLOCK, encoding="utf-8")
+    done = newsclean("run", str(inputs), "--out", str(tmp_path / "out"))
+    assert done.returncode == 1
+    shown = done.stderr.decode("utf-8")
+    assert "scan\\x1b]0;PWNED\\x07.txt" in shown
+    assert not [c for c in shown if c != "\n" and not c.isprintable()], shown
+
+
+def test_an_edit_that_does_not_fit_its_text_is_one_line_naming_the_file(run_dir, tmp_path):
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    records = [json.loads(line) for line in (copy / "corpus.jsonl").read_text(encoding="utf-8").splitlines()]
+    record = next(r for r in records if r["id"] == "yuanhui-zhaoling")
+    next(e for e in record["edits"] if e["rule"] == "displaced_continuation")["after"] = "不在文中"
+    (copy / "corpus.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
+                                       encoding="utf-8")
+    for command in (["report", str(copy)], ["explain", "yuanhui-zhaoling", "--run", str(copy)]):
+        done = newsclean(*command)
+        message = done.stderr.decode("utf-8")
+        assert done.returncode == 1 and message.count("\n") == 1, message
+        assert f"{copy / 'corpus.jsonl'}: document 'yuanhui-zhaoling': edit 'displaced_continuation'" in message

@@ -19,7 +19,7 @@ from .engine import ENGINES, SHARD_DOCS, EngineError, ResumeError
 from .job import RunOptions, StrictError, add_to_index, run_job
 from .normalize import ConfigError
 from .repair import ORPHAN_MODES
-from .report import explain, write_report
+from .report import explain, printable, write_report
 from .ruleset import RuleError
 
 
@@ -147,7 +147,7 @@ def _execute(job, quiet: bool):
 
     def on_error(error: InputError) -> None:
         bar.clear()
-        click.echo(f"newsclean: error: {error}", err=True)
+        click.echo(f"newsclean: error: {printable(str(error))}", err=True)  # a file's name is input too
 
     try:
         return job(on_error=on_error, on_document=_Progress(bar))
@@ -177,7 +177,10 @@ def report(run_dir):
     except (OSError, ValueError) as err:
         raise click.ClickException(f"{run_dir} does not hold a finished run: {err}") from None
     with OutputDir(folder) as staged:
-        write_report(staged.path("report.html"), documents, clusters, stats)
+        try:
+            write_report(staged.path("report.html"), documents, clusters, stats)
+        except ValueError as err:  # an edit that does not fit its document's text
+            raise click.ClickException(f"{folder / 'corpus.jsonl'}: {err}") from None
         staged.commit()
     click.echo(f"newsclean: wrote {folder / 'report.html'}", err=True)
 
@@ -198,8 +201,11 @@ def explain_command(doc_id, run_dir, stage):
         raise click.ClickException(f"cannot read {path}: {err}") from None
     if record is None:
         raise click.ClickException(f"no document {doc_id!r} in {path}")
-    for line in explain(record, color=sys.stdout.isatty(), stage=None if stage == "all" else stage):
-        click.echo(line)
+    try:
+        for line in explain(record, color=sys.stdout.isatty(), stage=None if stage == "all" else stage):
+            click.echo(line)
+    except ValueError as err:  # an edit that does not fit the document's text
+        raise click.ClickException(f"{path}: document {doc_id!r}: {err}") from None
 
 
 def _read_records(path: Path) -> list[dict]:

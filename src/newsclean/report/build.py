@@ -1,15 +1,17 @@
 """The editors' report: one self-contained HTML file built from a run's outputs.
 
-Every piece of scraped text is escaped with :func:`html.escape` as the page is
-built; the inline script only shows and hides what is already there, and a
-Content-Security-Policy forbids any other script and every network request.
-What is embedded is capped (clusters, documents) so the file opens fast, and
-the report says how much was left out.
+Every value read from the run (scraped text, ids, rule names and notes, the
+counts in ``stats.json``) reaches the page through :func:`_shown`: escaped with
+:func:`html.escape`, its control and bidi characters shown as escapes.  The
+inline script only shows and hides what is already there, and a
+Content-Security-Policy forbids any other script, every network request, a
+``<base>`` and a form's submission.  What is embedded is capped (clusters,
+documents) so the file opens fast, and the report says how much was left out.
 
->>> page = build_report([{"id": "x<script>", "text": "y", "flags": [{"kind": "empty", "paragraph": None}],
-...                       "edits": [], "duplicate_of": None}], [], {})
->>> "x&lt;script&gt;" in page, "x<script>" in page
-(True, False)
+>>> page = build_report([{"id": "x<script>\u202e", "text": "y", "flags": [{"kind": "empty", "paragraph": None}],
+...                       "edits": [], "duplicate_of": None}], [], {"input": {"documents": "<meta>"}})
+>>> "x&lt;script&gt;\\\\u202e" in page, "x<script>" in page, "<b>&lt;meta&gt;</b>" in page
+(True, False, True)
 """
 from __future__ import annotations
 
@@ -23,7 +25,9 @@ from typing import Any, Iterable
 
 from rapidfuzz.distance import Indel
 
-from ..document import Edit, undo
+from ..document import Edit
+from .context import EditedText
+from .printable import printable
 
 MAX_CLUSTERS = 200
 MAX_MEMBERS = 8
@@ -33,6 +37,10 @@ MAX_MEMBER_CHARS = 1200
 MAX_EDIT_CHARS = 240
 CONTEXT = 24
 LAYOUT = "paragraph_break"
+#: The page's Content-Security-Policy: nothing but its own style and its one script (by
+#: hash); no request, no <base> to move its links, no form to submit.
+POLICY = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{digest}'; base-uri 'none'; "
+          "form-action 'none'")
 
 
 class ReportBuilder:
@@ -55,21 +63,22 @@ class ReportBuilder:
         self.documents += 1
         self.duplicates += bool(doc.get("duplicate_of"))
         repairs = _repairs(doc)
-        self.repairs.update(e["rule"] for e in repairs)
+        self.repairs.update(e.rule for e in repairs)
         self.flags.update(f["kind"] for f in doc["flags"])
         self.rules.update(f"{e['stage']}/{e['rule']}" for e in doc["edits"] if e["rule"] != LAYOUT)
         if repairs or doc["flags"]:
             self.repaired += 1
-            self.kinds.update(e["rule"] for e in repairs)
+            self.kinds.update(e.rule for e in repairs)
             if len(self.shown) < MAX_DOCUMENTS:
                 self.shown.append(doc)
+        paragraphs = None  # split once, for the first fragment shown
         for flag in doc["flags"]:
             if flag["kind"].startswith("truncated") and flag.get("paragraph") is not None:
                 self.fragments += 1
                 if len(self.fragment_rows) < MAX_FRAGMENTS:
-                    paragraph = doc["text"].split("\n")[flag["paragraph"]]
-                    self.fragment_rows.append((doc["id"], flag["paragraph"], flag["kind"], paragraph,
-                                               flag.get("detail", "")))
+                    paragraphs = paragraphs or doc["text"].split("\n")
+                    self.fragment_rows.append((doc["id"], flag["paragraph"], flag["kind"],
+                                               paragraphs[flag["paragraph"]], flag.get("detail", "")))
 
     def add_cluster(self, cluster: dict) -> None:
         """Count one cluster record, and keep it if it is among the largest (the page shows
@@ -90,8 +99,7 @@ class ReportBuilder:
         digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
         parts = [
             "<!DOCTYPE html>\n<html lang=\"zh\"><head><meta charset=\"utf-8\">",
-            f"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
-            f"script-src 'sha256-{digest}'\">",
+            f"<meta http-equiv=\"Content-Security-Policy\" content=\"{POLICY.format(digest=digest)}\">",
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
             "<title>newsclean report</title><style>", _asset("report.css"), "</style></head><body>",
             f"<header><h1>newsclean report</h1><p>{self.documents} documents written · "
@@ -118,7 +126,7 @@ class ReportBuilder:
             ("paragraph clusters", levels["paragraph"]),
             ("fragments flagged", sum(v for k, v in self.flags.items() if k.startswith("truncated"))),
         ]
-        card_html = "".join(f"<div class=\"card\">{escape(name)}<b>{value}</b></div>" for name, value in cards)
+        card_html = "".join(f"<div class=\"card\">{name}<b>{_shown(value)}</b></div>" for name, value in cards)
         return (
             "<section id=\"overview\"><h2>Overview</h2>"
             f"<div class=\"cards\">{card_html}</div>"
@@ -143,16 +151,26 @@ def write_report(path, documents: Iterable[dict], clusters: Iterable[dict], stat
         f.write(build_report(documents, clusters, stats))
 
 
+def _shown(value: Any) -> str:
+    """A value from the run as page text: escaped, its control and bidi characters shown as escapes."""
+    return escape(printable(str(value)))
+
+
 def _asset(name: str) -> str:
     return importlib.resources.files("newsclean.report").joinpath(name).read_text(encoding="utf-8")
 
 
-def _repairs(doc: dict) -> list[dict]:
-    return [e for e in doc["edits"] if e["stage"] == "repair" and e["rule"] != LAYOUT]
+def _repairs(doc: dict) -> list[Edit]:
+    return [e for e in map(Edit.from_json, doc["edits"]) if _is_repair(e)]
+
+
+def _is_repair(edit: Edit) -> bool:
+    """A repair the page lists (paragraph separators are normalised on every document)."""
+    return edit.stage == "repair" and edit.rule != LAYOUT
 
 
 def _navigation(kinds: list[str]) -> str:
-    options = "".join(f"<option value=\"{escape(k)}\">{escape(k)}</option>" for k in kinds)
+    options = "".join(f"<option value=\"{_shown(k)}\">{_shown(k)}</option>" for k in kinds)
     return (
         "<nav><label>id <input id=\"q\" type=\"search\" placeholder=\"document id\"></label>"
         f"<label>repair <select id=\"kind\"><option value=\"\">all kinds</option>{options}</select></label>"
@@ -171,7 +189,7 @@ def _bar_chart(items: list[tuple[str, int]]) -> str:
     bars = []
     for i, (name, value) in enumerate(items):
         y = i * row
-        bars.append(f"<text x=\"0\" y=\"{y + 15}\">{escape(name)}</text>"
+        bars.append(f"<text x=\"0\" y=\"{y + 15}\">{_shown(name)}</text>"
                     f"<rect x=\"{label}\" y=\"{y + 4}\" width=\"{max(1, round(width * value / top))}\" "
                     f"height=\"14\" fill=\"#4a6fa5\"></rect>"
                     f"<text x=\"{label + round(width * value / top) + 6}\" y=\"{y + 15}\">{value}</text>")
@@ -183,7 +201,7 @@ def _table(header: list[str], rows: list[tuple[Any, Any]]) -> str:
     if not rows:
         return "<p class=\"note\">None.</p>"
     head = "".join(f"<th>{escape(h)}</th>" for h in header)
-    body = "".join(f"<tr><td>{escape(str(a))}</td><td class=\"n\">{b}</td></tr>" for a, b in rows)
+    body = "".join(f"<tr><td>{_shown(a)}</td><td class=\"n\">{_shown(b)}</td></tr>" for a, b in rows)
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
@@ -200,28 +218,28 @@ def _clusters(shown: list[dict], total: int) -> str:
         hidden = len(members) - MAX_MEMBERS
         members = [kept] + [m for m in members if m is not kept][:MAX_MEMBERS - 1]
         parts.append(
-            f"<article class=\"cluster\" data-filter=\"cluster\" data-ids=\"{escape(ids)}\" "
-            f"data-size=\"{len(cluster['members'])}\" data-level=\"{escape(cluster['level'])}\">"
-            f"<h3>{escape(cluster['cluster'])} · {escape(cluster['level'])} level · {len(cluster['members'])} copies · "
-            f"similarity ≥ {cluster['similarity']:.2f} · kept: {escape(kept_id)} "
-            f"<span class=\"note\">(rule: {escape(cluster['keep_rule'])})</span></h3><div class=\"members\">")
+            f"<article class=\"cluster\" data-filter=\"cluster\" data-ids=\"{_shown(ids)}\" "
+            f"data-size=\"{len(cluster['members'])}\" data-level=\"{_shown(cluster['level'])}\">"
+            f"<h3>{_shown(cluster['cluster'])} · {_shown(cluster['level'])} level · {len(cluster['members'])} copies · "
+            f"similarity ≥ {cluster['similarity']:.2f} · kept: {_shown(kept_id)} "
+            f"<span class=\"note\">(rule: {_shown(cluster['keep_rule'])})</span></h3><div class=\"members\">")
         for m in members:
             is_kept = m is kept
             where = f" ¶{m['paragraph']}" if m.get("paragraph") is not None else ""
-            badge = (f"<span class=\"badge kept\">kept · {escape(cluster['keep_rule'])}</span>" if is_kept
+            badge = (f"<span class=\"badge kept\">kept · {_shown(cluster['keep_rule'])}</span>" if is_kept
                      else f"<span class=\"badge\">{m.get('similarity', 1.0):.2f}</span>")
             if m.get("archived"):
                 seen = m["archived"]
-                badge += f"<span class=\"badge archived\">archived · first seen {escape(seen['first_seen'])}</span>"
-                text = f"<span class=\"note\">from an earlier batch: {escape(seen['source'])}</span>"
+                badge += f"<span class=\"badge archived\">archived · first seen {_shown(seen['first_seen'])}</span>"
+                text = f"<span class=\"note\">from an earlier batch: {_shown(seen['source'])}</span>"
             elif is_kept or kept.get("archived"):
-                text = escape(m["text"][:MAX_MEMBER_CHARS])
+                text = _shown(m["text"][:MAX_MEMBER_CHARS])
             else:
                 text = _difference(kept["text"], m["text"])
             more = "…" if len(m["text"]) > MAX_MEMBER_CHARS else ""
             parts.append(f"<div class=\"member{' kept' if is_kept else ''}\"><div>{badge}"
-                         f"<b>{escape(m['id'])}</b>{escape(where)}</div><div class=\"text\">{text}{more}</div></div>")
-        more = f"<p class=\"note\">and {hidden} more copies: {escape(ids)}</p>" if hidden > 0 else ""
+                         f"<b>{_shown(m['id'])}</b>{_shown(where)}</div><div class=\"text\">{text}{more}</div></div>")
+        more = f"<p class=\"note\">and {hidden} more copies: {_shown(ids)}</p>" if hidden > 0 else ""
         parts.append(f"</div>{more}</article>")
     parts.append("</section>")
     return "".join(parts)
@@ -235,11 +253,11 @@ def _difference(kept: str, other: str) -> str:
     out, removed, added = [], [], []
     for op in [*Indel.opcodes(a, b), None]:
         if op is None or op.tag == "equal":  # a change ends: what went, then what came
-            out += [f"<del>{escape(''.join(removed))}</del>"] if removed else []
-            out += [f"<ins>{escape(''.join(added))}</ins>"] if added else []
+            out += [f"<del>{_shown(''.join(removed))}</del>"] if removed else []
+            out += [f"<ins>{_shown(''.join(added))}</ins>"] if added else []
             removed, added = [], []
             if op is not None:
-                out.append(escape(b[op.dest_start:op.dest_end]))
+                out.append(_shown(b[op.dest_start:op.dest_end]))
         elif op.tag == "delete":
             removed.append(a[op.src_start:op.src_end])
         else:
@@ -255,15 +273,15 @@ def _repairs_section(shown: list[dict], total: int) -> str:
              "(inserted text highlighted); ⏎ is a line break.</p>"]
     for doc in shown:
         repairs = _repairs(doc)
-        kinds = " ".join(sorted({e["rule"] for e in repairs} | {f["kind"] for f in doc["flags"]}))
+        kinds = " ".join(sorted({e.rule for e in repairs} | {f["kind"] for f in doc["flags"]}))
         normalised = Counter(e["rule"] for e in doc["edits"] if e["stage"] != "repair")
-        flags = "".join(f"<span class=\"badge flag\">{escape(f['kind'])}"
-                        f"{' ¶%d' % f['paragraph'] if f.get('paragraph') is not None else ''}</span>"
+        flags = "".join(f"<span class=\"badge flag\">{_shown(f['kind'])}"
+                        f"{' ¶' + _shown(f['paragraph']) if f.get('paragraph') is not None else ''}</span>"
                         for f in doc["flags"])
-        parts.append(f"<article class=\"doc\" data-filter=\"doc\" data-ids=\"{escape(doc['id'])}\" "
-                     f"data-kinds=\"{escape(kinds)}\"><h3>{escape(doc['id'])} {flags}</h3>")
+        parts.append(f"<article class=\"doc\" data-filter=\"doc\" data-ids=\"{_shown(doc['id'])}\" "
+                     f"data-kinds=\"{_shown(kinds)}\"><h3>{_shown(doc['id'])} {flags}</h3>")
         if normalised:
-            summary = ", ".join(f"{escape(r)} ×{n}" for r, n in sorted(normalised.items()))
+            summary = ", ".join(f"{_shown(r)} ×{n}" for r, n in sorted(normalised.items()))
             parts.append(f"<p class=\"note\">character fixes: {summary}</p>")
         if repairs:
             parts.append("<ol class=\"edits\">")
@@ -275,32 +293,29 @@ def _repairs_section(shown: list[dict], total: int) -> str:
 
 
 def _edit_items(doc: dict) -> list[str]:
-    """Each repair with its context, replaying the edit log from the input text."""
+    """Each repair with the text around it as it stood."""
     edits = [Edit.from_json(e) for e in doc["edits"]]
-    text = undo(doc["text"], edits)
+    try:
+        shown = EditedText(doc["text"]).contexts(edits, CONTEXT, wanted=_is_repair)
+    except ValueError as err:
+        raise ValueError(f"document {doc['id']!r}: {err}") from None
     items = []
-    for e in edits:
-        after_text = text[:e.at] + e.after + text[e.at + len(e.before):]
-        if e.stage == "repair" and e.rule != LAYOUT:
-            old = (_visible(text[max(0, e.at - CONTEXT):e.at]) + f"<del>{_visible(e.before)}</del>"
-                   + _visible(text[e.at + len(e.before):e.at + len(e.before) + CONTEXT]))
-            end = e.at + len(e.after)
-            new = (_visible(after_text[max(0, e.at - CONTEXT):e.at]) + f"<ins>{_visible(e.after)}</ins>"
-                   + _visible(after_text[end:end + CONTEXT]))
-            note = f" <span class=\"note\">{escape(e.note)}</span>" if e.note else ""
-            items.append(f"<li data-kind=\"{escape(e.rule)}\"><span class=\"badge\">{escape(e.rule)}</span>"
-                         f"at {e.at}{note}<span class=\"ctx\"><span class=\"label\">before</span>{old}</span>"
-                         f"<span class=\"ctx\"><span class=\"label\">after</span>{new}</span></li>")
-        text = after_text
+    for e, left, right in shown:
+        old = _visible(left) + f"<del>{_visible(e.before)}</del>" + _visible(right)
+        new = _visible(left) + f"<ins>{_visible(e.after)}</ins>" + _visible(right)
+        note = f" <span class=\"note\">{_shown(e.note)}</span>" if e.note else ""
+        items.append(f"<li data-kind=\"{_shown(e.rule)}\"><span class=\"badge\">{_shown(e.rule)}</span>"
+                     f"at {e.at}{note}<span class=\"ctx\"><span class=\"label\">before</span>{old}</span>"
+                     f"<span class=\"ctx\"><span class=\"label\">after</span>{new}</span></li>")
     return items
 
 
 def _visible(text: str) -> str:
-    """Escaped, line breaks shown, long spans (a removed block) shortened in the middle."""
+    """Shown (escaped), line breaks marked, long spans (a removed block) shortened in the middle."""
     if len(text) > MAX_EDIT_CHARS:
         half = MAX_EDIT_CHARS // 2
         text = f"{text[:half]} … [{len(text) - 2 * half} characters] … {text[-half:]}"
-    return escape(text).replace("\n", "⏎")
+    return _shown(text.replace("\n", "⏎"))
 
 
 def _fragments(rows: list[tuple[str, int, str, str, str]], total: int) -> str:
@@ -311,9 +326,9 @@ def _fragments(rows: list[tuple[str, int, str, str, str]], total: int) -> str:
              "<th>evidence</th></tr>"]
     for doc_id, paragraph_number, kind, paragraph, detail in rows:
         excerpt = paragraph if len(paragraph) <= 120 else paragraph[:50] + " … " + paragraph[-50:]
-        parts.append(f"<tr data-filter=\"fragment\" data-ids=\"{escape(doc_id)}\" "
-                     f"data-kinds=\"{escape(kind)}\"><td>{escape(doc_id)}</td><td class=\"n\">"
-                     f"{paragraph_number}</td><td>{escape(kind)}</td><td class=\"text\">{escape(excerpt)}</td>"
-                     f"<td>{escape(detail)}</td></tr>")
+        parts.append(f"<tr data-filter=\"fragment\" data-ids=\"{_shown(doc_id)}\" "
+                     f"data-kinds=\"{_shown(kind)}\"><td>{_shown(doc_id)}</td><td class=\"n\">"
+                     f"{_shown(paragraph_number)}</td><td>{_shown(kind)}</td><td class=\"text\">{_shown(excerpt)}</td>"
+                     f"<td>{_shown(detail)}</td></tr>")
     parts.append("</table></section>")
     return "".join(parts)

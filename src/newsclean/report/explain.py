@@ -19,7 +19,9 @@ from typing import Iterator
 
 import click
 
-from ..document import Edit, undo
+from ..document import Edit
+from .context import EditedText
+from .printable import printable
 
 CONTEXT = 16
 LAYOUT = "paragraph_break"
@@ -27,26 +29,22 @@ LAYOUT = "paragraph_break"
 
 def explain(record: dict, *, color: bool = True, stage: str | None = None) -> Iterator[str]:
     """Lines describing each edit of a corpus record: the rule, and the text around the
-    change before (red) and after (green), the changed part in brackets."""
+    change before (red) and after (green), the changed part in brackets.  Control and bidi
+    characters are shown as escapes (``\\x1b``), so the lines cannot drive the terminal."""
     edits = [Edit.from_json(e) for e in record["edits"]]
-    text = undo(record["text"], edits)
     layout = sum(1 for e in edits if e.rule == LAYOUT)
-    yield f"{record['id']}: {len(edits)} edits" + (f", flags: {', '.join(f['kind'] for f in record['flags'])}"
-                                                    if record["flags"] else "") \
-        + (f" ({layout} paragraph separators normalised, not shown)" if layout else "")
-    for e in edits:
-        after = text[:e.at] + e.after + text[e.at + len(e.before):]
-        if (stage is None or e.stage == stage) and e.rule != LAYOUT:
-            yield f"{e.stage}/{e.rule} at {e.at}" + (f" ({e.note})" if e.note else "")
-            yield _styled("  - " + _around(text, e.at, e.before), "red", color)
-            yield _styled("  + " + _around(after, e.at, e.after), "green", color)
-        text = after
+    flags = ", ".join(str(f["kind"]) for f in record["flags"])
+    yield printable(f"{record['id']}: {len(edits)} edits" + (f", flags: {flags}" if flags else "")
+                    + (f" ({layout} paragraph separators normalised, not shown)" if layout else ""))
+    shown = lambda e: (stage is None or e.stage == stage) and e.rule != LAYOUT  # noqa: E731
+    for e, left, right in EditedText(record["text"]).contexts(edits, CONTEXT, wanted=shown):
+        yield printable(f"{e.stage}/{e.rule} at {e.at}" + (f" ({e.note})" if e.note else ""))
+        yield _styled("  - " + _marked(left, e.before, right), "red", color)
+        yield _styled("  + " + _marked(left, e.after, right), "green", color)
 
 
-def _around(text: str, at: int, part: str) -> str:
-    before = text[max(0, at - CONTEXT):at]
-    rest = text[at + len(part):at + len(part) + CONTEXT]
-    return f"{before}[{part}]{rest}".replace("\n", "⏎")
+def _marked(left: str, part: str, right: str) -> str:
+    return printable(f"{left}[{part}]{right}".replace("\n", "⏎"))
 
 
 def _styled(line: str, colour: str, color: bool) -> str:
