@@ -13,7 +13,8 @@ import click
 from tqdm import tqdm
 
 from .dedup import KEEP_RULES, DedupOptions
-from .io import InputError, OutputDir
+from .io import InputError, OutputDir, OutputError
+from .io.write import held
 from .dedup.archive import ArchiveError, archive_settings, open_archive
 from .engine import ENGINES, SHARD_DOCS, EngineError, ResumeError
 from .job import RunOptions, StrictError, add_to_index, run_job
@@ -153,7 +154,7 @@ def _execute(job, quiet: bool):
         return job(on_error=on_error, on_document=_Progress(bar))
     except StrictError:
         raise click.ClickException("stopped at the first bad input (--strict); nothing was written") from None
-    except (RuleError, ConfigError, ArchiveError, EngineError, ResumeError) as err:
+    except (RuleError, ConfigError, ArchiveError, EngineError, ResumeError, OutputError) as err:
         raise click.ClickException(str(err)) from None
     finally:
         bar.close()
@@ -169,16 +170,19 @@ def _finish(result) -> None:
 @click.argument("run_dir", metavar="DIR", type=click.Path(exists=True, file_okay=False))
 def report(run_dir):
     """Rebuild DIR/report.html from a run's corpus.jsonl, duplicates.jsonl and stats.json."""
-    folder = Path(run_dir)
     try:
-        documents = _read_records(folder / "corpus.jsonl")
-        clusters = _read_records(folder / "duplicates.jsonl")
-        stats = json.loads((folder / "stats.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise click.ClickException(f"{run_dir} does not hold a finished run: {err}") from None
-    with OutputDir(folder) as staged:
-        write_report(staged.path("report.html"), documents, clusters, stats)
-        staged.commit()
+        with held(run_dir) as folder:
+            try:
+                documents = _read_records(folder / "corpus.jsonl")
+                clusters = _read_records(folder / "duplicates.jsonl")
+                stats = json.loads((folder / "stats.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError) as err:
+                raise click.ClickException(f"{run_dir} does not hold a finished run: {err}") from None
+            with OutputDir(folder / ".newsclean-report") as staged:
+                write_report(staged.path("report.html"), documents, clusters, stats)
+                staged.commit(folder)
+    except (OutputError, OSError) as err:
+        raise click.ClickException(str(err)) from None
     click.echo(f"newsclean: wrote {folder / 'report.html'}", err=True)
 
 
