@@ -15,7 +15,7 @@ from tqdm import tqdm
 from .dedup import KEEP_RULES, DedupOptions
 from .io import InputError, OutputDir, OutputError
 from .io.write import held
-from .dedup.archive import ArchiveError, archive_settings, open_archive
+from .dedup.archive import ArchiveError, read_archive, unlock_archive
 from .engine import ENGINES, SHARD_DOCS, EngineError, ResumeError
 from .job import RunOptions, StrictError, add_to_index, run_job
 from .normalize import ConfigError
@@ -136,8 +136,19 @@ def index_add(index_path, quiet, **settings):
 def index_stats(index_path):
     """Print what the archive at PATH (an SQLite file or redis://HOST:PORT/DB) holds, as JSON."""
     try:
-        with open_archive(index_path, archive_settings(index_path)) as archive:
+        with read_archive(index_path) as archive:
             click.echo(json.dumps(archive.stats(), ensure_ascii=False, indent=1))
+    except ArchiveError as err:
+        raise click.ClickException(str(err)) from None
+
+
+@index.command("unlock")
+@click.argument("index_path", metavar="PATH")
+def index_unlock(index_path):
+    """Break the lock a run that died left on the Redis archive PATH (redis://HOST:PORT/DB).
+    Only when no run is using it: a live run that loses its lock does not add its batch."""
+    try:
+        click.echo(f"newsclean: {unlock_archive(index_path)}", err=True)
     except ArchiveError as err:
         raise click.ClickException(str(err)) from None
 
