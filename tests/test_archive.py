@@ -191,7 +191,8 @@ def test_the_lock_holds_the_archive_file_whatever_name_reaches_it(batches, tmp_p
 def test_a_file_that_is_no_archive_is_refused_and_left_as_it_was(batches, tmp_path):
     first, _ = batches
     others = {"app": "CREATE TABLE users (name TEXT); INSERT INTO users VALUES ('ada');",
-              "meta": "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT); INSERT INTO meta VALUES ('version', '3');"}
+              "meta": "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT); "
+                      "INSERT INTO meta VALUES ('version', '3');"}
     files = []
     for name, script in others.items():
         (tmp_path / name).mkdir()
@@ -209,3 +210,6 @@ def test_a_file_that_is_no_archive_is_refused_and_left_as_it_was(batches, tmp_pa
             assert result.exit_code != 0 and "is not a newsclean archive" in result.stderr, result.stderr
             assert isinstance(result.exception, SystemExit)  # a message, no traceback
             assert {p.name: p.read_bytes() for p in path.parent.iterdir()} == before
+    folder = CliRunner().invoke(main, ["run", first, "--out", str(tmp_path / "out"),
+                                       "--index", str(tmp_path / "text")])
+    assert folder.exit_code != 0 and "cannot use the archive" in folder.stderr, folder.stderr

@@ -125,8 +125,11 @@ class Archive:
     def open(cls, path: Path | str, settings: DedupSettings) -> "Archive":
         """Open (or create) the archive at ``path`` for runs with ``settings``, locked."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lock = _lock(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            lock = _lock(path)
+        except OSError as err:  # a folder, a file without permission, a read-only disk
+            raise ArchiveError(f"cannot use the archive {path}: {err.strerror}") from None
         db = None
         try:
             db = sqlite3.connect(os.path.realpath(path), isolation_level=None, timeout=BUSY_SECONDS)
