@@ -1,9 +1,11 @@
 """The archive index: incremental runs equal one run, crashes leave it consistent, clear refusals."""
+import contextlib
 import json
 import os
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 
 import opencc
@@ -145,3 +147,69 @@ def test_a_killed_run_leaves_an_archive_that_opens_and_a_rerun_completes(tmp_pat
     assert rerun.returncode == 0
     with Archive.open(index, DedupOptions().settings) as archive:
         assert archive.stats()["documents"] == 1500
+
+
+@contextlib.contextmanager
+def held_by_another_process(index):
+    """The archive ``index`` held open, as a run holds it, by a process of its own until the block ends."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from newsclean.dedup import DedupOptions; "
+                               "from newsclean.dedup.archive import Archive; "
+                               f"archive = Archive.open({str(index)!r}, DedupOptions().settings); "
+                               "print('held', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        yield
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=60)
+        holder.stdout.close()
+
+
+def test_the_lock_holds_the_archive_file_whatever_name_reaches_it(batches, tmp_path):
+    first, _ = batches
+    index = tmp_path / "archive.sqlite"
+    assert run(first, "--out", str(tmp_path / "o0"), "--index", str(index)).exit_code == 0
+    (tmp_path / "link.sqlite").symlink_to(index)
+    with held_by_another_process(index):
+        result = CliRunner().invoke(main, ["run", first, "--out", str(tmp_path / "o1"), "--index",
+                                           str(tmp_path / "link.sqlite")])
+        assert result.exit_code != 0 and "is in use by another run" in result.stderr
+        stats = CliRunner().invoke(main, ["index", "stats", str(tmp_path / "link.sqlite")])
+        assert stats.exit_code == 0 and json.loads(stats.output)["documents"] == 2  # read without the lock
+    assert not (tmp_path / "o1" / "stats.json").exists()
+
+    os.link(index, tmp_path / "hard.sqlite")  # a second name SQLite cannot see: its journal would be apart
+    for name in ("archive.sqlite", "hard.sqlite"):
+        result = CliRunner().invoke(main, ["run", first, "--out", str(tmp_path / "o2"), "--index",
+                                           str(tmp_path / name)])
+        assert result.exit_code != 0 and "has 2 names (hard links)" in result.stderr, result.stderr
+        assert not (tmp_path / "o2" / "stats.json").exists()
+
+
+def test_a_file_that_is_no_archive_is_refused_and_left_as_it_was(batches, tmp_path):
+    first, _ = batches
+    others = {"app": "CREATE TABLE users (name TEXT); INSERT INTO users VALUES ('ada');",
+              "meta": "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT); "
+                      "INSERT INTO meta VALUES ('version', '3');"}
+    files = []
+    for name, script in others.items():
+        (tmp_path / name).mkdir()
+        files.append(tmp_path / name / f"{name}.db")
+        with contextlib.closing(sqlite3.connect(files[-1])) as db:
+            db.executescript(script)
+    (tmp_path / "text").mkdir()
+    files.append(tmp_path / "text" / "notes.jsonl")
+    files[-1].write_text(json.dumps({"id": "n1", "text": "不是档案"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    for path in files:
+        before = {p.name: p.read_bytes() for p in path.parent.iterdir()}
+        for command in (["run", first, "--out", str(tmp_path / "out"), "--index", str(path)],
+                        ["index", "add", first, "--index", str(path)], ["index", "stats", str(path)]):
+            result = CliRunner().invoke(main, command)
+            assert result.exit_code != 0 and "is not a newsclean archive" in result.stderr, result.stderr
+            assert isinstance(result.exception, SystemExit)  # a message, no traceback
+            assert {p.name: p.read_bytes() for p in path.parent.iterdir()} == before
+    folder = CliRunner().invoke(main, ["run", first, "--out", str(tmp_path / "out"),
+                                       "--index", str(tmp_path / "text")])
+    assert folder.exit_code != 0 and "cannot use the archive" in folder.stderr, folder.stderr

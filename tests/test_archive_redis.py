@@ -6,14 +6,18 @@ import socket
 import subprocess
 import time
 
+import numpy as np
+
 import pytest
 from click.testing import CliRunner
 
 from newsclean.cli import main
 from newsclean.dedup import DedupOptions
-from newsclean.dedup.archive import ArchiveError, open_archive
+from newsclean.dedup.archive import ArchivedDocument, ArchiveError, open_archive
+from newsclean.dedup.archive_redis import LOCK, LOCK_SECONDS, RENEW_SECONDS
 from conftest import read_jsonl
 from test_archive import batches, pairs, run  # noqa: F401 (the fixture)
+from test_lifecycle import DOCUMENTS, SHARDS, corpus, invoke, kill, shards, start, wait_for  # noqa: F401 (the fixture)
 
 
 def free_port() -> int:
@@ -67,3 +71,39 @@ def test_redis_archive_refuses_a_second_run_and_other_settings(batches, tmp_path
         open_archive(redis_url, DedupOptions(ngram=4).settings)
     with open_archive(redis_url, DedupOptions().settings) as archive:  # the lock was released
         assert archive.stats()["documents"] == 2
+
+
+def test_a_live_run_renews_a_short_lock_and_one_that_lost_it_adds_nothing(redis_url):
+    redis = pytest.importorskip("redis")
+    client = redis.Redis.from_url(redis_url)
+    with open_archive(redis_url, DedupOptions().settings) as archive:
+        before = client.pttl(LOCK)
+        assert 0 < before <= LOCK_SECONDS * 1000 <= 60_000  # a dead run's lock is gone within a minute
+        time.sleep(RENEW_SECONDS + 1)
+        assert client.pttl(LOCK) > before - 1000  # renewed meanwhile, not running down
+        client.set(LOCK, "another run's token")  # the lock was broken and another run took it
+        document = ArchivedDocument("x1", "x.txt", "临颍县近年来始终坚持", [(0, "临颍县近年来始终坚持")])
+        with pytest.raises(ArchiveError, match="lost its lock"):
+            archive.add([document], [np.arange(32, dtype=np.uint32)[None, :]], "2026-12-05T00:00:00")
+        assert client.get(LOCK) == b"another run's token"
+    assert client.hlen("newsclean:ids") == 0
+    assert client.get(LOCK) == b"another run's token"  # closing released no lock it no longer held
+    client.close()
+
+
+def test_a_killed_runs_lock_can_be_read_past_and_broken(corpus, tmp_path, redis_url):  # noqa: F811
+    out = tmp_path / "out"
+    killed = start("run", corpus, "--out", out, "--index", redis_url)
+    wait_for(lambda: shards(out), killed, "a shard was finished")
+    kill(killed)
+    stats = invoke("index", "stats", redis_url)
+    assert stats.exit_code == 0 and json.loads(stats.output)["documents"] == 0
+    refused = CliRunner().invoke(main, ["run", str(corpus), "--out", str(out), "--index", redis_url, "--resume",
+                                        *SHARDS])
+    assert refused.exit_code != 0 and f"newsclean index unlock {redis_url}" in refused.stderr
+    unlocked = invoke("index", "unlock", redis_url)
+    assert unlocked.exit_code == 0 and "removed the lock" in unlocked.stderr
+    resumed = invoke("run", corpus, "--out", out, "--index", redis_url, "--resume", "-q", *SHARDS)
+    assert resumed.exit_code == 0, resumed.stderr
+    assert json.loads(invoke("index", "stats", redis_url).output)["documents"] == DOCUMENTS
+    assert "nothing to unlock" in invoke("index", "unlock", tmp_path / "archive.sqlite").stderr

@@ -13,8 +13,9 @@ import click
 from tqdm import tqdm
 
 from .dedup import KEEP_RULES, DedupOptions
-from .io import InputError, OutputDir
-from .dedup.archive import ArchiveError, archive_settings, open_archive
+from .io import InputError, OutputDir, OutputError
+from .io.write import held
+from .dedup.archive import ArchiveError, read_archive, unlock_archive
 from .engine import ENGINES, SHARD_DOCS, EngineError, ResumeError
 from .job import RunOptions, StrictError, add_to_index, run_job
 from .normalize import ConfigError
@@ -135,8 +136,19 @@ def index_add(index_path, quiet, **settings):
 def index_stats(index_path):
     """Print what the archive at PATH (an SQLite file or redis://HOST:PORT/DB) holds, as JSON."""
     try:
-        with open_archive(index_path, archive_settings(index_path)) as archive:
+        with read_archive(index_path) as archive:
             click.echo(json.dumps(archive.stats(), ensure_ascii=False, indent=1))
+    except ArchiveError as err:
+        raise click.ClickException(str(err)) from None
+
+
+@index.command("unlock")
+@click.argument("index_path", metavar="PATH")
+def index_unlock(index_path):
+    """Break the lock a run that died left on the Redis archive PATH (redis://HOST:PORT/DB).
+    Only when no run is using it: a live run that loses its lock does not add its batch."""
+    try:
+        click.echo(f"newsclean: {unlock_archive(index_path)}", err=True)
     except ArchiveError as err:
         raise click.ClickException(str(err)) from None
 
@@ -153,7 +165,7 @@ def _execute(job, quiet: bool):
         return job(on_error=on_error, on_document=_Progress(bar))
     except StrictError:
         raise click.ClickException("stopped at the first bad input (--strict); nothing was written") from None
-    except (RuleError, ConfigError, ArchiveError, EngineError, ResumeError) as err:
+    except (RuleError, ConfigError, ArchiveError, EngineError, ResumeError, OutputError) as err:
         raise click.ClickException(str(err)) from None
     finally:
         bar.close()
@@ -169,19 +181,22 @@ def _finish(result) -> None:
 @click.argument("run_dir", metavar="DIR", type=click.Path(exists=True, file_okay=False))
 def report(run_dir):
     """Rebuild DIR/report.html from a run's corpus.jsonl, duplicates.jsonl and stats.json."""
-    folder = Path(run_dir)
     try:
-        documents = _read_records(folder / "corpus.jsonl")
-        clusters = _read_records(folder / "duplicates.jsonl")
-        stats = json.loads((folder / "stats.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise click.ClickException(f"{run_dir} does not hold a finished run: {err}") from None
-    with OutputDir(folder) as staged:
-        try:
-            write_report(staged.path("report.html"), documents, clusters, stats)
-        except ValueError as err:  # an edit that does not fit its document's text
-            raise click.ClickException(f"{folder / 'corpus.jsonl'}: {err}") from None
-        staged.commit()
+        with held(run_dir) as folder:
+            try:
+                documents = _read_records(folder / "corpus.jsonl")
+                clusters = _read_records(folder / "duplicates.jsonl")
+                stats = json.loads((folder / "stats.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError) as err:
+                raise click.ClickException(f"{run_dir} does not hold a finished run: {err}") from None
+            with OutputDir(folder / ".newsclean-report") as staged:
+                try:
+                    write_report(staged.path("report.html"), documents, clusters, stats)
+                except ValueError as err:  # an edit that does not fit its document's text
+                    raise click.ClickException(f"{folder / 'corpus.jsonl'}: {err}") from None
+                staged.commit(folder)
+    except (OutputError, OSError) as err:
+        raise click.ClickException(str(err)) from None
     click.echo(f"newsclean: wrote {folder / 'report.html'}", err=True)
 
 

@@ -13,8 +13,10 @@ Everything the ``newsclean run`` command does is here, callable from Python:
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import importlib.metadata
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -31,7 +33,8 @@ from .dedup.cluster import Clustering
 from .dedup.prints import PrintTable, locate
 from .document import Document
 from .engine import SHARD_DOCS, ResumeError, Shard, Spool, make_engine, merge_stats
-from .io import InputError, OutputDir, read_inputs
+from .io import InputError, OutputDir, OutputError, read_inputs
+from .io.write import COMPLETION_MARKER, held, publish, sweep, unmark
 from .normalize import Normalise, Renormalise
 from .pipeline import Pipeline, RunStats
 from .repair import Repair, RepairRules
@@ -95,63 +98,78 @@ def run_job(inputs: Sequence[str], out: Path | str, options: RunOptions, *,
     ``on_error`` is called with each bad input as it is met, ``on_document``
     with each document read and its size in bytes (for progress bars).  With
     ``options.index``, documents are also checked against the archive there, and
-    added to it once the outputs are written.
+    added to it once the outputs are written, before they are moved into place.
+    The run holds ``out`` (:func:`~newsclean.io.write.held`) and, once it has
+    begun, removes the previous run's ``stats.json``.
     """
     started = time.perf_counter()
-    with _archive(options) as archive, _engine(options) as engine:
+    _refuse_output_among_inputs(out, inputs)
+    with held(out) as out, _archive(options) as archive, _engine(options) as engine:
         spool = Spool.open(out, _manifest(inputs, options), options.resume)
+        if not spool.outputs.is_dir():  # else the killed run that wrote them had unmarked the folder
+            unmark(out)
+        sweep(out, keep=spool.folder.name)
         with _kept(stdin, inputs, spool.folder) as kept:
             options = replace(options, census=_census(inputs, options, kept))
             batch = _process(inputs, options, spool, engine, on_error, on_document, kept)
-        dedup = Deduplicator(options.dedup)
-        clustering = engine.cluster(dedup, batch.table, batch.document, archive, spool)
-        batch.stats.stages["cluster"] = dedup.stats["cluster"]
-        write_start = time.perf_counter()
-        report = ReportBuilder()
-        written = characters = 0
-        with OutputDir(out) as staged:
-            with staged.open("corpus.jsonl") as f:
-                copies = iter(clustering.copies)  # in document order, as the records come
-                copy = next(copies, None)
-                flagged = iter(clustering.flags if options.orphans != "keep" else ())
-                flags = next(flagged, None)
-                for number, line, record in batch.records():
-                    given_away = []
-                    if flags and flags[0] == number:
-                        given_away, flags = flags[1], next(flagged, None)
-                    changed = False  # else the spooled line is already the record to write
-                    if copy and copy[0] == number:
-                        kept, copy = copy[1], next(copies, None)
-                        if options.drop_duplicates:
-                            continue
-                        record["duplicate_of"] = kept
-                        changed = True
-                    changed |= _add_flags(record, given_away, batch.stats.flags)
-                    if changed:
-                        line = json.dumps(record, ensure_ascii=False) + "\n"
-                    f.write(line)
-                    report.add(record)
-                    written += 1
-                    characters += len(record["text"])
-            with staged.open("duplicates.jsonl") as f:
-                for record in clustering.records:
-                    f.write(json.dumps(record, ensure_ascii=False) + "\n")
-                    report.add_cluster(record)
-            summary = _summary(batch, written, characters, clustering)
-            summary["timings"] = {
-                **{name: round(s.seconds, 3) for name, s in batch.stats.stages.items() if s.seconds},
-                "process": round(batch.process_seconds, 3),
-            }
-            with staged.open("report.html") as f:
-                f.write(report.build(summary))
-            summary["timings"]["write"] = round(time.perf_counter() - write_start, 3)
-            summary["timings"]["total"] = round(time.perf_counter() - started, 3)
-            staged.write_json("stats.json", summary)
-            staged.commit()
-        if archive:
-            dedup.remember(archive, batch.table, _now())
+        if not spool.outputs.is_dir():
+            _write(batch, options, engine, archive, spool, started)
+        if archive:  # again after a kill: documents the archive holds are not added twice
+            Deduplicator(options.dedup).remember(archive, batch.table, _now())
+        publish(spool.outputs, out)
         spool.remove()
+        summary = json.loads((out / COMPLETION_MARKER).read_text(encoding="utf-8"))
     return RunResult(batch.documents, batch.errors, summary, batch.resumed)
+
+
+def _write(batch: _Batch, options: RunOptions, engine, archive: Archive | None, spool: Spool,
+           started: float) -> None:
+    """Cluster the batch and write the run's outputs into :attr:`Spool.outputs`, all or none."""
+    dedup = Deduplicator(options.dedup)
+    clustering = engine.cluster(dedup, batch.table, batch.document, archive, spool)
+    batch.stats.stages["cluster"] = dedup.stats["cluster"]
+    write_start = time.perf_counter()
+    report = ReportBuilder()
+    written = characters = 0
+    with OutputDir(spool.outputs.with_name("outputs.partial")) as staged:
+        with staged.open("corpus.jsonl") as f:
+            copies = iter(clustering.copies)  # in document order, as the records come
+            copy = next(copies, None)
+            flagged = iter(clustering.flags if options.orphans != "keep" else ())
+            flags = next(flagged, None)
+            for number, line, record in batch.records():
+                given_away = []
+                if flags and flags[0] == number:
+                    given_away, flags = flags[1], next(flagged, None)
+                changed = False  # else the spooled line is already the record to write
+                if copy and copy[0] == number:
+                    kept, copy = copy[1], next(copies, None)
+                    if options.drop_duplicates:
+                        continue
+                    record["duplicate_of"] = kept
+                    changed = True
+                changed |= _add_flags(record, given_away, batch.stats.flags)
+                if changed:
+                    line = json.dumps(record, ensure_ascii=False) + "\n"
+                f.write(line)
+                report.add(record)
+                written += 1
+                characters += len(record["text"])
+        with staged.open("duplicates.jsonl") as f:
+            for record in clustering.records:
+                f.write(json.dumps(record, ensure_ascii=False) + "\n")
+                report.add_cluster(record)
+        summary = _summary(batch, written, characters, clustering)
+        summary["timings"] = {
+            **{name: round(s.seconds, 3) for name, s in batch.stats.stages.items() if s.seconds},
+            "process": round(batch.process_seconds, 3),
+        }
+        with staged.open("report.html") as f:
+            f.write(report.build(summary))
+        summary["timings"]["write"] = round(time.perf_counter() - write_start, 3)
+        summary["timings"]["total"] = round(time.perf_counter() - started, 3)
+        staged.write_json("stats.json", summary)
+        staged.seal(spool.outputs)
 
 
 def add_to_index(inputs: Sequence[str], options: RunOptions, *,
@@ -159,8 +177,7 @@ def add_to_index(inputs: Sequence[str], options: RunOptions, *,
                  on_document: Callable[[Document, int], None] = lambda d, n: None,
                  stdin: BinaryIO | None = None) -> RunResult:
     """Clean ``inputs`` and add them to the archive ``options.index``, writing no corpus."""
-    with _archive(options) as archive, _engine(options) as engine, \
-            tempfile.TemporaryDirectory(prefix="newsclean-index-") as work:
+    with _archive(options) as archive, _engine(options) as engine, _scratch() as work:
         spool = Spool.open(work, _manifest(inputs, options), resume=False)
         with _kept(stdin, inputs, spool.folder) as kept:
             options = replace(options, census=_census(inputs, options, kept))
@@ -327,6 +344,49 @@ def _archive(options: RunOptions) -> Iterator[Archive | None]:
         return
     with open_archive(options.index, options.dedup.settings) as archive:
         yield archive
+
+
+def _refuse_output_among_inputs(out: Path | str, inputs: Sequence[str]) -> None:
+    """Refuse an output folder inside an input folder: the run would read its own outputs, and
+    its work folder, as input."""
+    where = Path(out).resolve()
+    for name in inputs:
+        if name != "-" and Path(name).is_dir() and where.is_relative_to(Path(name).resolve()):
+            raise OutputError(f"--out {out} is inside the input folder {name}: the run would read its own "
+                              "output; choose a folder outside it")
+
+
+#: The prefix of the work folders of ``index add``, in the temporary folder.
+SCRATCH = "newsclean-index-"
+
+
+@contextlib.contextmanager
+def _scratch() -> Iterator[Path]:
+    """A work folder for ``index add`` in the temporary folder, held while the command runs and
+    removed after it.  The folders of this user's that killed commands left (held by no one) are
+    removed first.  Sweeping and making a folder happen one command at a time, under an OS lock on
+    the temporary folder, so that no command sweeps away a folder another has just made."""
+    temporary = Path(tempfile.gettempdir())
+    with contextlib.ExitStack() as stack:
+        with _exclusive(temporary):
+            for left in temporary.glob(SCRATCH + "*"):
+                if left.is_dir() and not left.is_symlink() and left.stat().st_uid == os.getuid():
+                    with contextlib.suppress(OutputError), held(left):
+                        shutil.rmtree(left)
+            work = stack.enter_context(held(Path(tempfile.mkdtemp(prefix=SCRATCH))))
+        stack.callback(shutil.rmtree, work, ignore_errors=True)
+        yield work
+
+
+@contextlib.contextmanager
+def _exclusive(folder: Path) -> Iterator[None]:
+    """An exclusive OS lock on ``folder`` while the block runs, waiting for it if need be."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _now() -> str:

@@ -4,8 +4,14 @@ team sharing one, in Redis: :mod:`newsclean.dedup.archive_redis`).
 Each run looks its paragraphs up in the archive by their LSH band hashes,
 verifies the candidates on the stored comparison keys, and afterwards adds its
 own documents in one transaction, so a run killed half way leaves the archive
-as it was.  A lock file next to the archive makes a second run that wants the
-same archive at the same time refuse with a clear message.
+as it was.  A run holds an OS lock on the archive file itself, whatever name or
+symbolic link it is reached by, so a second run that wants the same archive at
+the same time refuses with a clear message; the lock ends with the process.  A
+file with several names (hard links) is refused: SQLite keeps its journal next
+to the name it was opened by, so a run killed under one name and resumed under
+another would corrupt it.  A file that is not a newsclean archive is refused,
+and left as it was.  :func:`read_archive` reads an archive without its lock,
+while a run holds it.
 
 >>> import tempfile, pathlib, numpy as np
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "archive.sqlite"
@@ -17,7 +23,6 @@ same archive at the same time refuse with a clear message.
 """
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import json
 import os
@@ -33,10 +38,16 @@ FORMAT = 1
 LOOKUP_CHUNK = 500
 #: Bucket rows are inserted this many at a time (bounds the Python list built for them).
 INSERT_CHUNK = 100_000
+#: SQLite waits this long for a lock that another program reading the archive holds for a moment
+#: (``index stats``, the sqlite3 shell); two newsclean runs exclude each other by the OS lock at once.
+BUSY_SECONDS = 30
+#: The tables of an archive; a database with other tables belongs to another program.
+TABLES = {"meta", "documents", "paragraphs", "buckets"}
 
 
 class ArchiveError(RuntimeError):
-    """The archive cannot be used: another run holds it, or it was written by another version."""
+    """The archive cannot be used: another run holds it, it was written by another version, or it
+    is not an archive."""
 
 
 @dataclass(frozen=True)
@@ -75,64 +86,96 @@ CREATE TABLE IF NOT EXISTS buckets (
 
 
 def open_archive(location: str | Path, settings: DedupSettings):
-    """The archive at ``location``: an SQLite file, or ``redis://HOST:PORT/DB``."""
-    if str(location).startswith(("redis://", "rediss://", "unix://")):
+    """The archive at ``location``, an SQLite file or ``redis://HOST:PORT/DB``, locked for a run."""
+    if _in_redis(location):
         from .archive_redis import RedisArchive
         return RedisArchive.open(str(location), settings)
     return Archive.open(location, settings)
 
 
-def archive_settings(location: str | Path) -> DedupSettings:
-    """The fingerprint settings the archive at ``location`` was built with."""
-    if str(location).startswith(("redis://", "rediss://", "unix://")):
+def read_archive(location: str | Path):
+    """The archive at ``location`` opened for reading only, without taking its lock: a run may
+    be using it meanwhile."""
+    if _in_redis(location):
         from .archive_redis import RedisArchive
-        return RedisArchive.settings_of(str(location))
-    try:
-        with contextlib.closing(sqlite3.connect(f"file:{location}?mode=ro", uri=True)) as db:
-            return DedupSettings(**json.loads(db.execute("SELECT value FROM meta WHERE name = 'settings'").fetchone()[0]))
-    except (sqlite3.DatabaseError, TypeError, ValueError) as err:
-        raise ArchiveError(f"{location} is not a newsclean archive: {err}") from None
+        return RedisArchive.reader(str(location))
+    return Archive.reader(location)
+
+
+def unlock_archive(location: str | Path) -> str:
+    """Break the lock that a run which died left on the archive at ``location``; what was done,
+    in a sentence for the user."""
+    if _in_redis(location):
+        from .archive_redis import RedisArchive
+        return RedisArchive.unlock(str(location))
+    return f"{location} is locked only while a process has it open (an OS lock): there is nothing to unlock"
+
+
+def _in_redis(location: str | Path) -> bool:
+    return str(location).startswith(("redis://", "rediss://", "unix://"))
 
 
 class Archive:
     """An open SQLite archive; use :meth:`open` as a context manager."""
 
-    def __init__(self, path: Path, connection: sqlite3.Connection, lock, settings: DedupSettings):
+    def __init__(self, path: Path, connection: sqlite3.Connection, lock: int | None, settings: DedupSettings):
         self.path, self._db, self._lock, self.settings = path, connection, lock, settings
 
     @classmethod
     def open(cls, path: Path | str, settings: DedupSettings) -> "Archive":
-        """Open (or create) the archive at ``path`` for runs with ``settings``."""
+        """Open (or create) the archive at ``path`` for runs with ``settings``, locked."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lock = open(f"{path}.lock", "w")
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            lock.close()
-            raise ArchiveError(f"the archive {path} is in use by another run; try again when it has finished") \
-                from None
-        lock.write(str(os.getpid()))
-        lock.flush()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            lock = _lock(path)
+        except OSError as err:  # a folder, a file without permission, a read-only disk
+            raise ArchiveError(f"cannot use the archive {path}: {err.strerror}") from None
+        db = None
         try:
-            db = sqlite3.connect(path, isolation_level=None)
+            db = sqlite3.connect(os.path.realpath(path), isolation_level=None, timeout=BUSY_SECONDS)
+            fresh = check_meta(_meta(db, path), path, settings)
             db.execute("PRAGMA journal_mode=WAL")
             # With WAL, NORMAL cannot corrupt the file: a killed run loses at most its open
             # transaction, which is all-or-nothing anyway.
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA cache_size=-65536")
-            db.executescript(SCHEMA)
-            _check_meta(db, path, settings)
-        except (sqlite3.DatabaseError, ArchiveError) as err:
-            lock.close()
-            if isinstance(err, ArchiveError):
-                raise
-            raise ArchiveError(f"{path} is not a newsclean archive: {err}") from None
+            if fresh:
+                _create(db, fresh)
+        except BaseException as err:
+            if db is not None:
+                db.close()
+            os.close(lock)  # after the connection: closing any descriptor of a file drops SQLite's locks on it
+            if isinstance(err, sqlite3.DatabaseError):
+                raise ArchiveError(_failure(path, err)) from None
+            raise
         return cls(path, db, lock, settings)
+
+    @classmethod
+    def reader(cls, path: Path | str) -> "Archive":
+        """The archive at ``path`` for reading only, without the lock, with the settings it was
+        built with."""
+        path = Path(path)
+        db = None
+        try:
+            db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
+                                 timeout=BUSY_SECONDS)
+            meta = _meta(db, path)
+            if not meta:
+                raise ArchiveError(f"{path} is not a newsclean archive: it is empty")
+            settings = DedupSettings(**json.loads(meta["settings"]))
+            check_meta(meta, path, settings)
+        except BaseException as err:
+            if db is not None:
+                db.close()
+            if isinstance(err, sqlite3.DatabaseError):
+                raise ArchiveError(_failure(path, err)) from None
+            raise
+        return cls(path, db, None, settings)
 
     def close(self) -> None:
         self._db.close()
-        self._lock.close()
+        if self._lock is not None:
+            os.close(self._lock)
 
     def __enter__(self) -> "Archive":
         return self
@@ -237,11 +280,69 @@ def _buckets(bands: np.ndarray) -> np.ndarray:
     return band_numbers | bands.astype(np.int64)
 
 
-def _check_meta(db: sqlite3.Connection, path: Path, settings: DedupSettings) -> None:
-    meta = dict(db.execute("SELECT name, value FROM meta"))
-    fresh = check_meta(meta, path, settings)
-    if fresh:
-        db.executemany("INSERT INTO meta (name, value) VALUES (?, ?)", fresh.items())
+def _lock(path: Path) -> int:
+    """A descriptor of the archive file ``path`` (created empty if missing, which SQLite takes for
+    a new database) holding an exclusive OS lock on the file itself, whatever name reaches it."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        names = os.fstat(fd).st_nlink
+        if names > 1:
+            raise ArchiveError(f"{path} has {names} names (hard links): SQLite keeps an archive's journal "
+                               "by name, so a run under another name could corrupt it; give it one name "
+                               "(copy it rather than link it)")
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BaseException as err:
+        os.close(fd)
+        if isinstance(err, BlockingIOError):
+            raise ArchiveError(f"the archive {path} is in use by another run; try again when it has finished") \
+                from None
+        raise
+    return fd
+
+
+def _meta(db: sqlite3.Connection, location) -> dict[str, str]:
+    """The ``meta`` record of the database ``db``: empty if the database is empty (a new archive);
+    :class:`ArchiveError` if it belongs to another program, whose file is then left untouched.
+
+    >>> import sqlite3
+    >>> _meta(sqlite3.connect(":memory:"), "new.sqlite")
+    {}
+    >>> other = sqlite3.connect(":memory:")
+    >>> _ = other.execute("CREATE TABLE users (name TEXT)")
+    >>> _meta(other, "app.db")
+    Traceback (most recent call last):
+    newsclean.dedup.archive.ArchiveError: app.db is not a newsclean archive (it holds the tables users); it was left as it was
+    """
+    tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables:
+        return {}
+    meta = dict(db.execute("SELECT name, value FROM meta")) if tables == TABLES else {}
+    if "format" not in meta or "settings" not in meta:
+        raise ArchiveError(f"{location} is not a newsclean archive (it holds the tables {', '.join(sorted(tables))}); "
+                           "it was left as it was")
+    return meta
+
+
+def _create(db: sqlite3.Connection, meta: dict[str, str]) -> None:
+    """Create an archive's tables and its ``meta`` record in the empty database ``db``, at once."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for statement in SCHEMA.split(";"):
+            if statement.strip():
+                db.execute(statement)
+        db.executemany("INSERT INTO meta (name, value) VALUES (?, ?)", meta.items())
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
+def _failure(location, err: sqlite3.DatabaseError) -> str:
+    """The message for an error SQLite raised while opening the archive at ``location``: a file
+    that is no database, or one SQLite cannot use now (locked, unreadable)."""
+    if isinstance(err, sqlite3.OperationalError):
+        return f"cannot use the archive {location}: {err}"
+    return f"{location} is not a newsclean archive: {err}"
 
 
 def check_meta(meta: dict[str, str], location, settings: DedupSettings) -> dict[str, str] | None:

@@ -3,13 +3,20 @@
 The same records as the SQLite archive: a hash per document and per paragraph, a set of
 paragraph items per (band, band hash) bucket, and the format and settings in a meta
 hash.  A batch is added in one MULTI/EXEC transaction (ids are reserved first, so a
-killed run leaves at most unused ids), and a lock key with the owner's token makes a
-second run refuse while the first holds it.  Needs ``pip install 'newsclean[redis]'``.
+killed run leaves at most unused ids).  A lock key with the owner's token makes a
+second run refuse while the first holds it.  The lock lives :data:`LOCK_SECONDS` unless
+the run renews it, which a thread of the run does every :data:`RENEW_SECONDS`, so the
+lock of a run that died is gone soon; :meth:`RedisArchive.unlock` breaks it at once.
+A run adds its batch only if it still holds its lock (a transaction that watches the
+lock key).  Reading (``index stats``) takes no lock.  Needs
+``pip install 'newsclean[redis]'``.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import threading
 import uuid
 from typing import Iterable, Sequence
 
@@ -17,16 +24,32 @@ import numpy as np
 
 from .archive import ArchivedDocument, ArchiveError, DedupSettings, _buckets, check_meta
 
-#: A run's lock expires after this many seconds if the run dies without releasing it.
-LOCK_SECONDS = 6 * 3600
+#: A run's lock expires this many seconds after it was last renewed: a run that dies without
+#: releasing it holds the archive no longer than this.
+LOCK_SECONDS = 30
+#: A live run renews its lock this often, well within LOCK_SECONDS, so that a slow network or a
+#: busy machine does not lose it.
+RENEW_SECONDS = 5
 PREFIX = "newsclean"
+LOCK = f"{PREFIX}:lock"
+#: Renew the lock KEYS[1] for ARGV[2] milliseconds if it is still the token ARGV[1]'s; 1 if it was.
+RENEW = """if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
+return 0"""
+#: Delete the lock KEYS[1] if it is still the token ARGV[1]'s.
+RELEASE = """if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0"""
 
 
 class RedisArchive:
     """An archive kept in one Redis database; see the module docstring."""
 
-    def __init__(self, url: str, client, token: str, settings: DedupSettings):
+    def __init__(self, url: str, client, token: str | None, settings: DedupSettings):
         self.url, self._r, self._token, self.settings = url, client, token, settings
+        self._renew = client.register_script(RENEW)
+        self._held = threading.Lock()  # no renewal between the check of the lock and the batch's transaction
+        self._closed = threading.Event()
+        if token:
+            threading.Thread(target=self._keep_lock, name="newsclean-archive-lock", daemon=True).start()
 
     @staticmethod
     def _client(url: str):
@@ -37,34 +60,64 @@ class RedisArchive:
         return redis, redis.Redis.from_url(url, decode_responses=True)
 
     @classmethod
-    def settings_of(cls, url: str) -> DedupSettings:
-        """The settings the archive at ``url`` was built with."""
+    def reader(cls, url: str) -> "RedisArchive":
+        """The archive at ``url`` for reading only, without the lock, with the settings it was
+        built with."""
         redis, client = cls._client(url)
         try:
-            settings = client.hget(f"{PREFIX}:meta", "settings")
+            meta = client.hgetall(f"{PREFIX}:meta")
+            if not meta:
+                raise ArchiveError(f"{url} holds no newsclean archive")
+            settings = DedupSettings(**json.loads(meta["settings"]))
+            check_meta(meta, url, settings)
+        except redis.RedisError as err:
+            client.close()
+            raise ArchiveError(f"cannot use the archive {url}: {err}") from None
+        except ArchiveError:
+            client.close()
+            raise
+        return cls(url, client, None, settings)
+
+    @classmethod
+    def unlock(cls, url: str) -> str:
+        """Remove the lock on the archive at ``url``, whoever holds it; what was done, in a
+        sentence.  Only for the lock of a run that died: a live run that loses its lock then
+        refuses to add its batch."""
+        redis, client = cls._client(url)
+        try:
+            token, seconds = client.get(LOCK), client.ttl(LOCK)
+            if token is None:
+                return f"{url} was not locked"
+            client.delete(LOCK)
         except redis.RedisError as err:
             raise ArchiveError(f"cannot use the archive {url}: {err}") from None
         finally:
             client.close()
-        if settings is None:
-            raise ArchiveError(f"{url} holds no newsclean archive")
-        return DedupSettings(**json.loads(settings))
+        return f"removed the lock on {url} (token {token}, {seconds} s left)"
 
     @classmethod
     def open(cls, url: str, settings: DedupSettings) -> "RedisArchive":
         redis, client = cls._client(url)
         token = f"{os.getpid()}-{uuid.uuid4().hex}"
         try:
-            if not client.set(f"{PREFIX}:lock", token, nx=True, ex=LOCK_SECONDS):
-                raise ArchiveError(f"the archive {url} is in use by another run; try again when it has finished")
+            if not client.set(LOCK, token, nx=True, ex=LOCK_SECONDS):
+                raise ArchiveError(f"the archive {url} is in use by another run; try again when it has finished "
+                                   f"(if that run died, its lock ends within {LOCK_SECONDS} s, or at once with "
+                                   f"'newsclean index unlock {url}')")
             archive = cls(url, client, token, settings)
-            archive._check_meta()
         except redis.RedisError as err:
+            client.close()
             raise ArchiveError(f"cannot use the archive {url}: {err}") from None
         except ArchiveError:
-            if client.get(f"{PREFIX}:lock") == token:
-                client.delete(f"{PREFIX}:lock")
+            client.close()
             raise
+        try:
+            archive._check_meta()
+        except (redis.RedisError, ArchiveError) as err:
+            archive.close()
+            if isinstance(err, ArchiveError):
+                raise
+            raise ArchiveError(f"cannot use the archive {url}: {err}") from None
         return archive
 
     def _check_meta(self) -> None:
@@ -72,9 +125,25 @@ class RedisArchive:
         if fresh:
             self._r.hset(f"{PREFIX}:meta", mapping=fresh)
 
+    def _keep_lock(self) -> None:
+        """Renew the lock every RENEW_SECONDS until the archive is closed or the lock is lost (then
+        :meth:`add` refuses)."""
+        import redis
+        while not self._closed.wait(RENEW_SECONDS):
+            try:
+                with self._held:
+                    if not self._renew(keys=[LOCK], args=[self._token, LOCK_SECONDS * 1000]):
+                        return
+            except redis.RedisError:  # a connection that failed for a moment: the next round tries again
+                continue
+
     def close(self) -> None:
-        if self._r.get(f"{PREFIX}:lock") == self._token:
-            self._r.delete(f"{PREFIX}:lock")
+        import redis
+        self._closed.set()
+        if self._token:
+            # a connection lost by now cannot release the lock, but the lock then ends by itself soon
+            with self._held, contextlib.suppress(redis.RedisError):
+                self._r.eval(RELEASE, 1, LOCK, self._token)
         self._r.close()
 
     def __enter__(self) -> "RedisArchive":
@@ -145,5 +214,21 @@ class RedisArchive:
         pipe.incrby(f"{PREFIX}:items", paragraphs)
         pipe.setnx(f"{PREFIX}:first_seen", when)
         pipe.set(f"{PREFIX}:last_seen", when)
-        pipe.execute()
+        self._commit(pipe)
         return len(new)
+
+    def _commit(self, pipe) -> None:
+        """Execute the transaction ``pipe`` if this run still holds its lock, renewed first;
+        :class:`ArchiveError` if another took it meanwhile (the transaction watches the lock)."""
+        import redis
+        lost = ArchiveError(f"this run lost its lock on the archive {self.url} (it was broken, or not renewed "
+                            f"for {LOCK_SECONDS} s), so its batch was not added: run again")
+        with self._held:
+            if not self._renew(keys=[LOCK], args=[self._token, LOCK_SECONDS * 1000]):
+                pipe.reset()
+                raise lost
+            pipe.watch(LOCK)
+            try:
+                pipe.execute()
+            except redis.WatchError:
+                raise lost from None

@@ -5,11 +5,13 @@ can resume.
 version, the options that shape the output, the inputs with their sizes and
 modification times, the shard size) and one folder a finished shard:
 ``records.jsonl``, ``prints.npz``, ``keys.bin``, ``bands.bin`` and
-``summary.json``.  A shard is written into a temporary folder and renamed into
-place, so a shard folder that exists is complete.  An engine whose workers read
-their own shards (Ray) first stages each shard's documents as
-``shard-N.input``.  The work folder is removed when the run's outputs are
-committed.
+``summary.json``.  A shard is written into a temporary folder, synced to disk
+and renamed into place, and its summary records the size of each of its files,
+so a shard folder whose files have those sizes is complete.  An engine whose
+workers read their own shards (Ray) first stages each shard's documents as
+``shard-N.input``.  Once written, the run's outputs wait whole in ``outputs/``
+until the archive holds the batch (:attr:`Spool.outputs`).  The work folder is
+removed when the outputs are in place.
 
 >>> import tempfile, pathlib
 >>> from newsclean.job import RunOptions
@@ -37,6 +39,7 @@ from ..dedup.prints import Prints
 from ..document import Document
 from ..io import InputError
 from ..io.files import forget, read_at
+from ..io.write import remove, sync
 from ..pipeline import RunStats, StageStats
 from .shards import Shard, ShardResult
 
@@ -63,20 +66,28 @@ class Spool:
         with ``resume``; else a new, empty one."""
         folder = Path(out) / WORK
         found = folder / "manifest.json"
-        if resume and found.exists():
+        if resume and found.exists() and not folder.is_symlink():
             if json.loads(found.read_text(encoding="utf-8")) != manifest:
                 raise ResumeError(f"{folder} belongs to a run with other inputs or options; "
                                   "run again without --resume to start afresh")
             return cls(folder)
         forget(folder)
-        shutil.rmtree(folder, ignore_errors=True)
+        remove(folder)  # whatever is there: a killed run's work, or a link or a file in its place
         folder.mkdir(parents=True)
-        found.write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
+        partial = folder / "manifest.partial"
+        partial.write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
+        _put(partial, found)
         return cls(folder)
 
     def remove(self) -> None:
         forget(self.folder)
         shutil.rmtree(self.folder, ignore_errors=True)
+
+    @property
+    def outputs(self) -> Path:
+        """The folder where the run's outputs wait, whole, until the archive holds the batch;
+        if it exists, a killed run wrote them and ``--resume`` only finishes the run."""
+        return self.folder / "outputs"
 
     @staticmethod
     def shard_name(number: int) -> str:
@@ -87,7 +98,14 @@ class Spool:
         return self.folder / self.shard_name(number)
 
     def done(self, number: int) -> bool:
-        return self._shard(number).is_dir()
+        """Whether shard ``number`` is finished: its folder is in place, with each file the size
+        its summary records (a file whose data a power loss kept from the disk reads short)."""
+        folder = self._shard(number)
+        try:
+            sizes = self._summary_data(number)["files"]
+            return all((folder / name).stat().st_size == size for name, size in sizes.items())
+        except (OSError, ValueError, KeyError):
+            return False
 
     def stage(self, shard: Shard) -> None:
         """Write ``shard``'s documents for a worker to process (:meth:`staged`), for an engine
@@ -121,9 +139,14 @@ class Spool:
             "errors": [[e.source, e.message] for e in result.errors],
             "offsets": np.cumsum([0] + [len(line) + 1 for line in lines]).tolist(),
             "sizes": list(result.prints.sizes),
+            "files": {path.name: path.stat().st_size for path in partial.iterdir()},
         }
         (partial / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
-        os.replace(partial, final)
+        for path in partial.iterdir():
+            sync(path)
+        forget(final)
+        remove(final)  # a shard a power loss left short (see :meth:`done`)
+        _put(partial, final)
         self._staged(result.number).unlink(missing_ok=True)
 
     def summary(self, number: int) -> tuple[RunStats, list[InputError], tuple[int, int, int]]:
@@ -158,3 +181,11 @@ class Spool:
         start, end = int(offsets[index]), int(offsets[index + 1])
         record = json.loads(read_at(self._shard(number) / "records.jsonl", start, end - start))
         return Document(record["id"], record["text"], record["source"])
+
+
+def _put(partial: Path, final: Path) -> None:
+    """Rename ``partial`` (a file or a folder, its data synced) to ``final``, durably: the
+    rename reaches the disk before anything written later."""
+    sync(partial)
+    os.replace(partial, final)
+    sync(final.parent)

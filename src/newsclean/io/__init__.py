@@ -1,5 +1,5 @@
 """Reading inputs and writing a run's outputs."""
 from .read import InputError, read_inputs
-from .write import OutputDir
+from .write import OutputDir, OutputError
 
-__all__ = ["InputError", "OutputDir", "read_inputs"]
+__all__ = ["InputError", "OutputDir", "OutputError", "read_inputs"]
