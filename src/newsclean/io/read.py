@@ -100,9 +100,13 @@ def walk(root: Path) -> Iterator[Path | InputError]:
     >>> [str(p.relative_to(root)) if isinstance(p, Path) else p.message for p in walk(root)]  # doctest: +ELLIPSIS
     ['b/c.TXT', 'symlink loop (back to ...): not followed']
     """
-    pending: list[tuple[Path, dict]] = [(root, {})]  # paths to visit, each with its folders above
+    pending: list[tuple[Path, int]] = [(root, 0)]  # paths to visit, each with its depth
+    chain: list[tuple[int, int]] = []  # the folders above the path visited: (device, inode)
+    above: dict[tuple[int, int], Path] = {}  # the same, with their paths
     while pending:
-        path, above = pending.pop()
+        path, depth = pending.pop()
+        while len(chain) > depth:
+            del above[chain.pop()]
         try:
             found = path.stat()
         except OSError as err:
@@ -122,8 +126,9 @@ def walk(root: Path) -> Iterator[Path | InputError]:
         except OSError as err:
             yield InputError(str(path), f"cannot read folder: {_reason(err)}")
             continue
-        inside = {**above, key: path}
-        pending.extend((path / name, inside) for name in reversed(names))
+        chain.append(key)
+        above[key] = path
+        pending.extend((path / name, depth + 1) for name in reversed(names))
 
 
 def _read_all(inputs, id_field, text_field, stdin) -> Iterator[Document | InputError]:
