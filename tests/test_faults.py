@@ -286,3 +286,31 @@ def test_a_signal_stops_the_run_cleanly_with_its_exit_code(tmp_path, signum, cod
     assert len(list(out.glob(".newsclean-work/shard-??????"))) < 200, "the run finished before the signal"
     assert run.returncode == code and stderr.splitlines() == [f"Error: {said}"]
     assert not (out / "stats.json").exists()
+
+
+def children(pid: int) -> list[int]:
+    """The processes ``pid`` started."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
+
+
+def test_a_worker_killed_is_one_line_and_exit_3(tmp_path):
+    """The out-of-memory killer ends a worker: no traceback of a broken pool."""
+    (tmp_path / "in.jsonl").write_text(
+        "".join(record(n, f"{GOOD}第{n}段。\n{GOOD[::-1]}") + "\n" for n in range(20_000)), encoding="utf-8")
+    out = tmp_path / "out"
+    run = subprocess.Popen([sys.executable, "-m", "newsclean", "run", str(tmp_path / "in.jsonl"), "--out", str(out),
+                            "--shard-size", "100", "--workers", "2", "-q"], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list(out.glob(".newsclean-work/shard-??????")) and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    [server] = [pid for pid in children(run.pid) if b"forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    os.kill(children(server)[0], signal.SIGKILL)  # a worker
+    stderr = run.communicate(timeout=120)[1]
+    assert run.returncode == 3 and stderr.splitlines() == [
+        "Error: a worker process was killed (by the system, perhaps for want of memory): "
+        "run again, with fewer --workers"]

@@ -14,6 +14,7 @@ import signal
 import sys
 import tempfile
 import traceback
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import click
@@ -239,6 +240,9 @@ def _execute(job, quiet: bool, writes: str):
         raise SetupError(str(err)) from None
     except OSError as err:
         raise SetupError(_os_problem(err, writes)) from None
+    except BrokenProcessPool:
+        raise SetupError("a worker process was killed (by the system, perhaps for want of memory): "
+                         "run again, with fewer --workers") from None
     finally:
         bar.close()
 
