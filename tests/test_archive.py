@@ -81,7 +81,7 @@ def test_a_second_run_on_the_same_archive_refuses_clearly(batches, tmp_path):
     index = tmp_path / "archive.sqlite"
     with Archive.open(index, DedupOptions().settings):
         result = CliRunner().invoke(main, ["run", first, "--out", str(tmp_path / "out"), "--index", str(index)])
-    assert result.exit_code == 1 and "is in use by another run" in result.stderr
+    assert result.exit_code == 3 and "is in use by another run" in result.stderr
     assert not (tmp_path / "out" / "corpus.jsonl").exists()
 
 
@@ -91,7 +91,7 @@ def test_an_archive_of_another_format_or_settings_is_refused(batches, tmp_path):
     assert run(first, "--out", str(tmp_path / "out"), "--index", str(index)).exit_code == 0
     other = CliRunner().invoke(main, ["run", first, "--out", str(tmp_path / "o2"), "--index", str(index),
                                       "--ngram", "4"])
-    assert other.exit_code == 1 and "cannot be compared" in other.stderr
+    assert other.exit_code == 3 and "cannot be compared" in other.stderr
     with sqlite3.connect(index) as db:
         db.execute("UPDATE meta SET value = '999' WHERE name = 'format'")
     with pytest.raises(ArchiveError, match="archive of format 999; this newsclean reads format 1"):
@@ -121,8 +121,8 @@ def test_a_failure_while_adding_leaves_the_archive_as_it_was(batches, tmp_path, 
             return self._db.executemany(sql, rows)
 
     monkeypatch.setattr(sqlite3, "connect", lambda *a, **k: FailsOnBuckets(real_connect(*a, **k)))
-    with pytest.raises(OSError):
-        CliRunner().invoke(main, ["index", "add", second, "--index", index], catch_exceptions=False)
+    failed = CliRunner().invoke(main, ["index", "add", second, "--index", index], catch_exceptions=False)
+    assert failed.exit_code == 3 and failed.stderr.endswith(": disk full\n")
     monkeypatch.undo()
     after = json.loads(CliRunner().invoke(main, ["index", "stats", index]).output)
     assert after == json.loads(before)

@@ -65,7 +65,7 @@ def test_redis_archive_refuses_a_second_run_and_other_settings(batches, tmp_path
     first, _ = batches
     with open_archive(redis_url, DedupOptions().settings):
         held = CliRunner().invoke(main, ["run", first, "--out", str(tmp_path / "o1"), "--index", redis_url])
-    assert held.exit_code == 1 and "in use by another run" in held.stderr
+    assert held.exit_code == 3 and "in use by another run" in held.stderr
     assert run(first, "--out", str(tmp_path / "o2"), "--index", redis_url).exit_code == 0
     with pytest.raises(ArchiveError, match="cannot be compared"):
         open_archive(redis_url, DedupOptions(ngram=4).settings)

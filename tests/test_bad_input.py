@@ -108,7 +108,7 @@ def test_a_bad_rule_file_is_a_clear_error(tmp_path):
                                           encoding="utf-8")
     (tmp_path / "a.txt").write_text(GOOD, encoding="utf-8")
     result = run([str(tmp_path / "a.txt"), "--out", str(tmp_path / "out"), "--rules", str(rules)])
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert f"{rules / 'normalise.toml'}:1: rule 'x': pattern '(a+)+' can backtrack catastrophically" in result.stderr
     assert not (tmp_path / "out" / "corpus.jsonl").exists()
 
@@ -138,3 +138,21 @@ def test_an_internal_error_on_one_document_is_reported_and_the_rest_written(tmp_
     assert result.exit_code == 1
     assert "in.jsonl:2: internal error, document skipped" in result.stderr and "simulated bug" in result.stderr
     assert [d["id"] for d in read_jsonl(tmp_path / "out" / "corpus.jsonl")] == ["a", "c"]
+
+
+def test_a_document_normalised_to_nothing_is_flagged_empty(tmp_path):
+    (tmp_path / "in.jsonl").write_text(json.dumps({"id": "blank", "text": "\u3000\u200b"}) + "\n", encoding="utf-8")
+    assert run([str(tmp_path / "in.jsonl"), "--out", str(tmp_path / "out")]).exit_code == 0
+    [written] = read_jsonl(tmp_path / "out" / "corpus.jsonl")
+    assert (written["text"], written["flags"]) == ("", [{"kind": "empty", "paragraph": None}])
+
+
+def test_an_empty_id_is_refused(tmp_path):
+    """An id is what ``duplicate_of``, ``explain ID`` and the archive name a document by: an
+    empty one (or only spaces) names nothing, and reads as no id where a missing one is falsy."""
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps({"id": i, "text": GOOD}, ensure_ascii=False) + "\n"
+                                               for i in ["", " ", "a"]), encoding="utf-8")
+    result = run([str(tmp_path / "in.jsonl"), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "in.jsonl:1: field 'id' is empty" in result.stderr and "in.jsonl:2: field 'id' is empty" in result.stderr
+    assert [d["id"] for d in read_jsonl(tmp_path / "out" / "corpus.jsonl")] == ["a"]

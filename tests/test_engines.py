@@ -169,7 +169,7 @@ def test_ray_connected_components_equal_union_find():
 
 def test_a_ray_address_needs_the_ray_engine(corpus, tmp_path):
     result = CliRunner().invoke(main, ["run", str(corpus), "--out", str(tmp_path), "--ray-address", "auto"])
-    assert result.exit_code == 1 and "--ray-address needs --engine ray" in result.stderr
+    assert result.exit_code == 3 and "--ray-address needs --engine ray" in result.stderr
 
 
 def test_a_killed_run_leaves_no_output_and_resumes_to_the_same_bytes(corpus, reference, tmp_path):
@@ -199,7 +199,7 @@ def test_a_killed_run_leaves_no_output_and_resumes_to_the_same_bytes(corpus, ref
 def test_resume_refuses_a_run_with_other_options(corpus, tmp_path):
     Spool.open(tmp_path, {"version": "an older run"}, resume=False)
     result = CliRunner().invoke(main, ["run", str(corpus), "--out", str(tmp_path), "--resume"])
-    assert result.exit_code == 1 and "other inputs or options" in result.stderr
+    assert result.exit_code == 3 and "other inputs or options" in result.stderr
     assert not (tmp_path / "corpus.jsonl").exists()
 
 
@@ -212,7 +212,7 @@ def test_without_resume_a_left_over_work_folder_is_discarded(corpus, reference, 
 def test_resume_refuses_standard_input(corpus, tmp_path):
     result = CliRunner().invoke(main, ["run", "-", "--out", str(tmp_path), "--resume"],
                                 input=corpus.read_bytes())
-    assert result.exit_code == 1 and "standard input" in result.stderr
+    assert result.exit_code == 3 and "standard input" in result.stderr
 
 
 def test_many_shards_need_few_open_files(corpus, reference, tmp_path):

@@ -1,12 +1,20 @@
 """The ``newsclean`` command line: thin wrappers that parse options and call the library.
 
 Exit codes: 0 all inputs processed; 1 some inputs were bad (the good ones were
-still written) or the run could not start; 2 the command line was wrong.
+still written); 2 the command line was wrong; 3 the run failed for its
+environment or setup (an OS error, bad rules, an archive or --resume refused)
+and wrote no new output; 4 an internal error (a bug; its traceback is saved to
+a file); 130 interrupted (SIGINT); 143 terminated (SIGTERM).
 """
 from __future__ import annotations
 
+import errno
 import json
+import signal
 import sys
+import tempfile
+import traceback
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import click
@@ -23,8 +31,80 @@ from .repair import ORPHAN_MODES
 from .report import explain, printable, write_report
 from .ruleset import RuleError
 
+BAD_INPUT, SETUP_FAILED, BUG = 1, 3, 4
+#: Stopped by a signal: 128 + its number, as a shell reports a process a signal ended.
+INTERRUPTED, TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class SetupError(click.ClickException):
+    """The run could not be done in this environment or with this setup (exit code 3)."""
+
+    exit_code = SETUP_FAILED
+
+
+class _Failure(click.ClickException):
+    """A one-line message with its own exit code (a bug, a signal)."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived: raised where the main thread is, so that the run unwinds as on Ctrl-C
+    (worker pools shut down, staging folders removed)."""
+
+
+class _Commands(click.Group):
+    """The command group, mapping every failure of a command to one line and its exit code."""
+
+    def invoke(self, ctx: click.Context):
+        previous = signal.signal(signal.SIGTERM, _terminate)
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise _Failure("interrupted", INTERRUPTED) from None
+        except _Terminated:
+            raise _Failure("terminated", TERMINATED) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except OSError as err:
+            if err.errno == errno.EPIPE:  # stdout closed early (| head): click handles it
+                raise
+            raise SetupError(_os_problem(err)) from None
+        except Exception as err:
+            raise _Failure(_bug(err), BUG) from None
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate(signum, frame) -> None:
+    raise _Terminated()
+
+
+def _os_problem(err: OSError, where: str | None = None) -> str:
+    """One line for an OS error: the path it names (else ``where``), and why.
+
+    >>> _os_problem(OSError(errno.EROFS, "Read-only file system", "out/.newsclean-work"))
+    'out/.newsclean-work: read-only file system'
+    >>> _os_problem(OSError(errno.ENOSPC, "No space left on device"), where="out")  # met writing a file
+    'out: no space left on device'
+    """
+    reason = err.strerror.lower() if err.strerror else str(err)
+    path = err.filename if err.filename is not None else where
+    return f"{path}: {reason}" if path is not None else reason
+
+
+def _bug(err: Exception) -> str:
+    """Save the traceback of ``err`` (being handled) to a file; the line that says where."""
+    with tempfile.NamedTemporaryFile("w", prefix="newsclean-traceback-", suffix=".txt", delete=False,
+                                     encoding="utf-8", errors="backslashreplace") as saved:
+        traceback.print_exc(file=saved)
+    return (f"internal error (a bug, please report it): {type(err).__name__}: {err}; "
+            f"its traceback is in {saved.name}")
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="newsclean")
 def main() -> None:
     """Clean scraped newspaper text into a de-duplicated corpus, and show editors what changed."""
@@ -103,7 +183,7 @@ def run(out, drop_duplicates, index_path, resume, quiet, **settings):
     still processed, and the exit code is 1.
     """
     options = _run_options(drop_duplicates=drop_duplicates, index=index_path, resume=resume, **settings)
-    result = _execute(lambda **hooks: run_job(settings["inputs"], out, options, **hooks), quiet)
+    result = _execute(lambda **hooks: run_job(settings["inputs"], out, options, **hooks), quiet, writes=out)
     if not quiet:
         if result.resumed:
             click.echo(f"newsclean: resumed: {result.resumed} finished shard(s) reused", err=True)
@@ -124,7 +204,8 @@ def index():
 def index_add(index_path, quiet, **settings):
     """Clean INPUT... and add them to the archive, writing no corpus."""
     options = _run_options(index=index_path, **settings)
-    result = _execute(lambda **hooks: add_to_index(settings["inputs"], options, **hooks), quiet)
+    result = _execute(lambda **hooks: add_to_index(settings["inputs"], options, **hooks), quiet,
+                      writes=tempfile.gettempdir())
     if not quiet:
         click.echo(f"newsclean: {result.documents} documents read, {result.stats['added']} new to {index_path} "
                    f"({result.stats['documents']} in all)", err=True)
@@ -139,7 +220,7 @@ def index_stats(index_path):
         with read_archive(index_path) as archive:
             click.echo(json.dumps(archive.stats(), ensure_ascii=False, indent=1))
     except ArchiveError as err:
-        raise click.ClickException(str(err)) from None
+        raise SetupError(str(err)) from None
 
 
 @index.command("unlock")
@@ -150,11 +231,13 @@ def index_unlock(index_path):
     try:
         click.echo(f"newsclean: {unlock_archive(index_path)}", err=True)
     except ArchiveError as err:
-        raise click.ClickException(str(err)) from None
+        raise SetupError(str(err)) from None
 
 
-def _execute(job, quiet: bool):
-    """Run ``job`` with a progress bar and error printing; turn failures into clear messages."""
+def _execute(job, quiet: bool, writes: str):
+    """Run ``job`` with a progress bar and error printing; turn failures into clear messages.
+    An OS error that names no path (a full disk, met writing) is put on ``writes``, the folder
+    the job writes to."""
     bar = tqdm(unit=" docs", disable=quiet or not sys.stderr.isatty(), file=sys.stderr, leave=False)
 
     def on_error(error: InputError) -> None:
@@ -166,7 +249,12 @@ def _execute(job, quiet: bool):
     except StrictError:
         raise click.ClickException("stopped at the first bad input (--strict); nothing was written") from None
     except (RuleError, ConfigError, ArchiveError, EngineError, ResumeError, OutputError) as err:
-        raise click.ClickException(str(err)) from None
+        raise SetupError(str(err)) from None
+    except OSError as err:
+        raise SetupError(_os_problem(err, writes)) from None
+    except BrokenProcessPool:
+        raise SetupError("a worker process was killed (by the system, perhaps for want of memory): "
+                         "run again, with fewer --workers") from None
     finally:
         bar.close()
 
@@ -174,7 +262,7 @@ def _execute(job, quiet: bool):
 def _finish(result) -> None:
     if result.errors:
         click.echo(f"newsclean: {len(result.errors)} bad input(s); see the errors above", err=True)
-        sys.exit(1)
+        sys.exit(BAD_INPUT)
 
 
 @main.command()
@@ -195,8 +283,8 @@ def report(run_dir):
                 except ValueError as err:  # an edit that does not fit its document's text
                     raise click.ClickException(f"{folder / 'corpus.jsonl'}: {err}") from None
                 staged.commit(folder)
-    except (OutputError, OSError) as err:
-        raise click.ClickException(str(err)) from None
+    except OutputError as err:
+        raise SetupError(str(err)) from None
     click.echo(f"newsclean: wrote {folder / 'report.html'}", err=True)
 
 

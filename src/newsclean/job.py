@@ -34,6 +34,7 @@ from .dedup.prints import PrintTable, locate
 from .document import Document
 from .engine import SHARD_DOCS, ResumeError, Shard, Spool, make_engine, merge_stats
 from .io import InputError, OutputDir, OutputError, read_inputs
+from .io.read import input_files
 from .io.write import COMPLETION_MARKER, held, publish, sweep, unmark
 from .normalize import Normalise, Renormalise
 from .pipeline import Pipeline, RunStats
@@ -193,6 +194,8 @@ class _Batch:
 
     spool: Spool
     shards: int = 0
+    #: documents read, including those a stage failed on (which ``table`` does not hold)
+    documents: int = 0
     resumed: int = 0
     errors: list[InputError] = field(default_factory=list)
     bytes_in: int = 0
@@ -201,10 +204,6 @@ class _Batch:
     stats: RunStats = field(default_factory=RunStats)
     #: the whole table, or a ShardTable that reads paragraphs on demand (Ray, no archive)
     table: PrintTable = field(default_factory=lambda: PrintTable([]))
-
-    @property
-    def documents(self) -> int:
-        return self.table.documents
 
     def document(self, number: int) -> Document:
         """The ``number``-th document of the run, as processed."""
@@ -237,6 +236,7 @@ def _process(inputs, options: RunOptions, spool: Spool, engine, on_error, on_doc
                     raise StrictError(str(item))
                 continue
             size = len(item.text.encode("utf-8"))
+            batch.documents += 1
             batch.bytes_in += size
             batch.chars_in += len(item.text)
             documents.append(item)
@@ -315,13 +315,18 @@ def _manifest(inputs: Sequence[str], options: RunOptions) -> dict:
         raise ResumeError("--resume needs files: standard input cannot be checked to be the same input")
     shaping = {k: v for k, v in asdict(options).items()
                if k not in ("workers", "engine", "ray_address", "resume", "census")}
-    files = []
-    for name in inputs:
-        path = Path(name)
-        for file in ([p for p in sorted(path.rglob("*")) if p.is_file()] if path.is_dir() else [path]):
-            found = file.stat() if file.exists() else None
-            files.append([str(file), found.st_size if found else None, found.st_mtime_ns if found else None])
+    files = [_identity(file) for name in inputs for file in input_files(name)]
     return {"version": _version(), "options": shaping, "inputs": files}
+
+
+def _identity(file: Path) -> list:
+    """``file``'s path, size and modification time; ``None`` for what cannot be looked at (the
+    run names it as a bad input)."""
+    try:
+        found = file.stat()
+    except OSError:
+        return [str(file), None, None]
+    return [str(file), found.st_size, found.st_mtime_ns]
 
 
 def _version() -> str:

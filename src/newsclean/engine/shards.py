@@ -61,13 +61,15 @@ def process_shard(options: "RunOptions", shard: Shard, run: str = "") -> ShardRe
     dedup.stats["fingerprint"] = StageStats()
     done, errors = [], []
     for doc in shard.documents:
-        if not doc.text.strip():
-            doc.flag("empty")
         try:
-            done.append(pipeline.process(doc))
+            doc = pipeline.process(doc)
         except Exception as err:  # a bug on one document must not lose the whole run
             errors.append(InputError(doc.source, f"internal error, document skipped (please report it): "
                                                  f"{type(err).__name__}: {err}"))
+            continue
+        if not doc.text.strip():  # what normalising left: "\u3000\u200b" is nothing
+            doc.flag("empty")
+        done.append(doc)
     stats = pipeline.stats
     for doc in done:
         stats.count_document(doc)

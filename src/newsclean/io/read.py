@@ -8,12 +8,17 @@ naming the file (and the line, for JSONL), and reading goes on with the rest.
 >>> _ = (root / "a.txt").write_text("临颍县", encoding="utf-8")
 >>> _ = (root / "b.jsonl").write_text('{"id": "x", "text": "舞阳县"}\\n{oops}\\n', encoding="utf-8")
 >>> [str(item) if isinstance(item, InputError) else item.id for item in read_inputs([str(root)])]  # doctest: +ELLIPSIS
-['a', 'x', '.../b.jsonl:2: malformed JSON: Expecting property name enclosed in double quotes']
+['a', 'x', '.../b.jsonl:2: malformed JSON: Expecting property name enclosed in double quotes at column 2']
 """
 from __future__ import annotations
 
+import contextlib
+import errno
 import gzip
 import json
+import os
+import re
+import stat
 import sys
 import zlib
 from dataclasses import dataclass
@@ -25,25 +30,43 @@ from .decode import DecodeError, decode
 
 TEXT_SUFFIXES = (".txt",)
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
+#: Bad lines of one JSONL file listed one by one; the rest are only counted, so that random
+#: bytes named ``.jsonl`` give a few lines, not one a newline byte.
+LISTED_BAD_LINES = 10
+#: What a path given as an input is when it is neither a folder nor a regular file.
+NOT_FILES = {
+    stat.S_IFIFO: "a pipe, not a file: give - to read JSONL on standard input",
+    stat.S_IFCHR: "a device, not a file",
+    stat.S_IFBLK: "a device, not a file",
+    stat.S_IFSOCK: "a socket, not a file",
+}
+#: A UTF-16 surrogate alone: JSON can escape one (``"\\ud800"``), but it is no character.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
 class InputError:
-    """One bad input: where it is and what is wrong with it."""
+    """One bad input: where it is and what is wrong with it.
+
+    >>> str(InputError("caf\\udce9.txt", "the path is not UTF-8"))  # the bytes of a Latin-1 name
+    'caf\\\\xe9.txt: the path is not UTF-8'
+    """
 
     source: str
     message: str
 
     def __str__(self) -> str:
-        return f"{self.source}: {self.message}"
+        text = f"{self.source}: {self.message}"
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def read_inputs(inputs: Sequence[str], *, id_field: str = "id", text_field: str = "text",
                 stdin: BinaryIO | None = None) -> Iterator[Document | InputError]:
     """Yield a Document for every readable document and an InputError for every bad one.
 
-    ``inputs`` are paths (files or directories, walked recursively in sorted
-    order) or ``-`` for JSONL on ``stdin``.  Ids must be unique across inputs.
+    ``inputs`` are paths (``.txt``, ``.jsonl`` and ``.jsonl.gz`` files, in any case, or
+    folders, walked in sorted order) or ``-`` for JSONL on ``stdin``.  Ids must be unique
+    across inputs.
     """
     seen: set[str] = set()
     for item in _read_all(inputs, id_field, text_field, stdin):
@@ -55,6 +78,59 @@ def read_inputs(inputs: Sequence[str], *, id_field: str = "id", text_field: str 
         yield item
 
 
+def input_files(name: str) -> list[Path]:
+    """The files the input ``name`` stands for: those :func:`walk` finds in a folder, else itself."""
+    path = Path(name)
+    with contextlib.suppress(OSError):  # what cannot be looked at is named when it is read
+        if path.is_dir():
+            return [p for p in walk(path) if isinstance(p, Path)]
+    return [path]
+
+
+def walk(root: Path) -> Iterator[Path | InputError]:
+    """The files under ``root`` that we read, sorted by relative path (deterministic ids and
+    output), and an InputError for each folder that cannot be listed and each symlink that
+    leads nowhere or back up the tree.  Symlinked folders are followed.  It keeps its own
+    stack: a tree may be thousands of folders deep.
+
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> (root / "b").mkdir(); _ = (root / "b" / "c.TXT").write_text("x"); _ = (root / "a.md").write_text("x")
+    >>> (root / "b" / "up").symlink_to("..")
+    >>> [str(p.relative_to(root)) if isinstance(p, Path) else p.message for p in walk(root)]  # doctest: +ELLIPSIS
+    ['b/c.TXT', 'symlink loop (back to ...): not followed']
+    """
+    pending: list[tuple[Path, int]] = [(root, 0)]  # paths to visit, each with its depth
+    chain: list[tuple[int, int]] = []  # the folders above the path visited: (device, inode)
+    above: dict[tuple[int, int], Path] = {}  # the same, with their paths
+    while pending:
+        path, depth = pending.pop()
+        while len(chain) > depth:
+            del above[chain.pop()]
+        try:
+            found = path.stat()
+        except OSError as err:
+            yield InputError(str(path), _unreachable(path, err))
+            continue
+        if not stat.S_ISDIR(found.st_mode):
+            if _known(path.name):
+                yield path if stat.S_ISREG(found.st_mode) else InputError(str(path), _not_a_file(found))
+            continue
+        key = (found.st_dev, found.st_ino)
+        if key in above:
+            yield InputError(str(path), f"symlink loop (back to {above[key]}): not followed")
+            continue
+        try:
+            with os.scandir(path) as entries:
+                names = sorted(entry.name for entry in entries)
+        except OSError as err:
+            yield InputError(str(path), f"cannot read folder: {_reason(err)}")
+            continue
+        chain.append(key)
+        above[key] = path
+        pending.extend((path / name, depth + 1) for name in reversed(names))
+
+
 def _read_all(inputs, id_field, text_field, stdin) -> Iterator[Document | InputError]:
     for name in inputs:
         if name == "-":
@@ -62,25 +138,50 @@ def _read_all(inputs, id_field, text_field, stdin) -> Iterator[Document | InputE
             yield from _read_jsonl_lines(stream, "<stdin>", id_field, text_field)
             continue
         path = Path(name)
-        if path.is_dir():
-            for file in _walk(path):
-                yield from _read_file(file, file.relative_to(path), id_field, text_field)
-        elif path.exists():
-            yield from _read_file(path, Path(path.name), id_field, text_field)
+        try:
+            found = path.stat()
+        except OSError as err:
+            yield InputError(name, _unreachable(path, err))
+            continue
+        if stat.S_ISDIR(found.st_mode):
+            for file in walk(path):
+                if isinstance(file, InputError):
+                    yield file
+                else:
+                    yield from _read_file(file, file.relative_to(path), id_field, text_field)
+        elif not stat.S_ISREG(found.st_mode):
+            yield InputError(name, _not_a_file(found))
+        elif not _known(path.name):
+            yield InputError(name, "not a .txt, .jsonl or .jsonl.gz file: not read")
         else:
-            yield InputError(name, "no such file or directory")
+            yield from _read_file(path, Path(path.name), id_field, text_field)
 
 
-def _walk(root: Path) -> list[Path]:
-    """Files under ``root`` that we read, sorted by relative path (deterministic ids and output)."""
-    return sorted(p for p in root.rglob("*") if p.name.endswith(TEXT_SUFFIXES + JSONL_SUFFIXES) and p.is_file())
+def _known(name: str) -> bool:
+    return name.lower().endswith(TEXT_SUFFIXES + JSONL_SUFFIXES)
+
+
+def _not_a_file(found: os.stat_result) -> str:
+    return NOT_FILES.get(stat.S_IFMT(found.st_mode), "not a file")
+
+
+def _unreachable(path: Path, err: OSError) -> str:
+    """Why ``path`` could not be looked at (``err`` came from following it)."""
+    if err.errno == errno.ELOOP:
+        return "symlink loop"
+    if err.errno == errno.ENOENT:
+        return f"broken symlink (to {os.readlink(path)})" if path.is_symlink() else "no such file or directory"
+    return f"cannot read: {_reason(err)}"
 
 
 def _read_file(path: Path, relative: Path, id_field: str, text_field: str) -> Iterator[Document | InputError]:
     source = str(path)
-    if path.name.endswith(JSONL_SUFFIXES):
+    if LONE_SURROGATE.search(source):  # bytes of a name that is not UTF-8, kept by os.fsdecode
+        yield InputError(source, "the path is not UTF-8: rename it to read it")
+        return
+    if path.name.lower().endswith(JSONL_SUFFIXES):
         try:
-            opener = gzip.open if path.name.endswith(".gz") else open
+            opener = gzip.open if path.name.lower().endswith(".gz") else open
             with opener(path, "rb") as stream:
                 yield from _read_jsonl_lines(stream, source, id_field, text_field)
         except (OSError, EOFError, zlib.error) as err:
@@ -102,34 +203,70 @@ def _read_file(path: Path, relative: Path, id_field: str, text_field: str) -> It
 
 def _read_jsonl_lines(stream: Iterable[bytes], source: str, id_field: str,
                       text_field: str) -> Iterator[Document | InputError]:
+    listed = unlisted = 0
     for number, raw in enumerate(stream, start=1):
-        where = f"{source}:{number}"
-        try:
-            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-        except UnicodeDecodeError as err:
-            yield InputError(where, f"undecodable bytes at byte {err.start}: JSONL must be UTF-8")
-            continue
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as err:
-            yield InputError(where, f"malformed JSON: {err.msg}")
-            continue
-        if not isinstance(record, dict):
-            yield InputError(where, "a JSONL line must be a JSON object")
-            continue
-        doc_id, text = record.get(id_field), record.get(text_field)
-        if doc_id is None:
-            yield InputError(where, f"missing field {id_field!r}")
-        elif not isinstance(doc_id, (str, int)) or isinstance(doc_id, bool):
-            yield InputError(where, f"field {id_field!r} must be a string or an integer")
-        elif text is None:
-            yield InputError(where, f"missing field {text_field!r}")
-        elif not isinstance(text, str):
-            yield InputError(where, f"field {text_field!r} must be a string")
-        else:
-            yield Document(id=str(doc_id), text=text, source=where, encoding="utf-8")
+        item = _read_record(raw, number, f"{source}:{number}", id_field, text_field)
+        if isinstance(item, InputError):
+            if listed == LISTED_BAD_LINES:
+                unlisted += 1
+                continue
+            listed += 1
+        if item is not None:
+            yield item
+    if unlisted:
+        yield InputError(source, f"{unlisted} more bad line(s), not listed")
+
+
+def _read_record(raw: bytes, number: int, where: str, id_field: str,
+                 text_field: str) -> Document | InputError | None:
+    """The document on JSONL line ``number`` (``raw``), what is wrong with it, or ``None`` for a
+    blank line."""
+    try:
+        line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+    except UnicodeDecodeError as err:
+        return InputError(where, f"undecodable bytes at byte {err.start}: JSONL must be UTF-8")
+    if not line.strip():
+        return None
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as err:
+        return InputError(where, f"malformed JSON: {_json_problem(err)}")
+    except ValueError:  # the only other: an integer too long to convert
+        return InputError(where, f"malformed JSON: a number of more than {sys.get_int_max_str_digits()} digits")
+    except RecursionError:
+        return InputError(where, "malformed JSON: JSON nested too deeply")
+    if not isinstance(record, dict):
+        return InputError(where, "a JSONL line must be a JSON object")
+    doc_id, text = record.get(id_field), record.get(text_field)
+    if doc_id is None:
+        return InputError(where, f"missing field {id_field!r}")
+    if not isinstance(doc_id, (str, int)) or isinstance(doc_id, bool):
+        return InputError(where, f"field {id_field!r} must be a string or an integer")
+    if text is None:
+        return InputError(where, f"missing field {text_field!r}")
+    if not isinstance(text, str):
+        return InputError(where, f"field {text_field!r} must be a string")
+    doc_id = str(doc_id)
+    if not doc_id.strip():
+        return InputError(where, f"field {id_field!r} is empty: an id must name the document")
+    for name, value in ((id_field, doc_id), (text_field, text)):
+        if found := LONE_SURROGATE.search(value):
+            return InputError(where, f"field {name!r} holds a lone surrogate ({found.group()!r} at character "
+                                     f"{found.start()}): not text")
+    return Document(id=doc_id, text=text, source=where, encoding="utf-8")
+
+
+def _json_problem(err: json.JSONDecodeError) -> str:
+    """``err``'s message with its column, and the character for a raw control character.
+
+    >>> try: json.loads('"a\\x00"')
+    ... except json.JSONDecodeError as err: print(_json_problem(err))
+    Invalid control character U+0000 at column 3
+    """
+    message = err.msg.removesuffix(" at")
+    if message == "Invalid control character":
+        message += f" U+{ord(err.doc[err.pos]):04X}"
+    return f"{message} at column {err.colno}"
 
 
 def _reason(err: BaseException) -> str:
