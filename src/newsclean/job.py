@@ -356,7 +356,8 @@ def _refuse_output_among_inputs(out: Path | str, inputs: Sequence[str]) -> None:
     its work folder, as input."""
     where = Path(out).resolve()
     for name in inputs:
-        if name != "-" and Path(name).is_dir() and where.is_relative_to(Path(name).resolve()):
+        # os.path.isdir, not Path.is_dir: a path it cannot look at is a bad input, named when read
+        if name != "-" and os.path.isdir(name) and where.is_relative_to(Path(name).resolve()):
             raise OutputError(f"--out {out} is inside the input folder {name}: the run would read its own "
                               "output; choose a folder outside it")
 
