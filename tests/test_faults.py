@@ -314,3 +314,24 @@ def test_a_worker_killed_is_one_line_and_exit_3(tmp_path):
     assert run.returncode == 3 and stderr.splitlines() == [
         "Error: a worker process was killed (by the system, perhaps for want of memory): "
         "run again, with fewer --workers"]
+
+
+@needs_root
+def test_an_archive_on_a_full_disk_is_one_line_and_left_as_it_was(tmp_path):
+    """SQLite reports a full disk as its own error, not an OSError: still a setup failure (3)."""
+    rng = random.Random(1)
+    paragraph = lambda: "".join(chr(0x4E00 + rng.randrange(3000)) for _ in range(60)) + "。"  # noqa: E731
+    (tmp_path / "one.jsonl").write_text(record("one", paragraph()) + "\n", encoding="utf-8")
+    (tmp_path / "many.jsonl").write_text("".join(record(f"m{i}", "\n".join(paragraph() for _ in range(6))) + "\n"
+                                                 for i in range(300)), encoding="utf-8")
+    with tmpfs(tmp_path / "disk", "size=256k") as disk:
+        index = str(disk / "archive.sqlite")
+        assert newsclean("run", str(tmp_path / "one.jsonl"), "--out", str(tmp_path / "o1"), "--index", index,
+                         "-q").returncode == 0
+        before = newsclean("index", "stats", index).stdout
+        full = newsclean("run", str(tmp_path / "many.jsonl"), "--out", str(tmp_path / "o2"), "--index", index, "-q")
+        assert full.returncode == 3, full.stderr
+        assert full.stderr == (f"Error: cannot add the batch to the archive {index}: database or disk is full; "
+                               "the archive was left as it was\n")
+        assert newsclean("index", "stats", index).stdout == before
+    assert not (tmp_path / "o2" / "stats.json").exists()

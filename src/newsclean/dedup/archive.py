@@ -268,8 +268,12 @@ class Archive:
                     db.executemany("INSERT OR IGNORE INTO buckets (bucket, item) VALUES (?, ?)",
                                    rows[start:start + INSERT_CHUNK].tolist())
             db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
+        except BaseException as err:
+            if db.in_transaction:  # SQLite rolls back by itself on some errors (a full disk)
+                db.execute("ROLLBACK")
+            if isinstance(err, sqlite3.DatabaseError):
+                raise ArchiveError(f"cannot add the batch to the archive {self.path}: {err}; "
+                                   "the archive was left as it was") from None
             raise
         return len(doc_rows)
 
