@@ -101,3 +101,50 @@ def test_a_rule_setting_of_the_wrong_type_is_reported_with_its_file_and_line(tmp
     with pytest.raises(RuleError) as err:
         Repair.from_rules(tmp_path)
     assert str(err.value).startswith(str(tmp_path / file) + ":1:") and key in str(err.value)
+
+
+def _cut_lines(count: int, separator: str) -> str:
+    """``count`` lines of 90 characters sliced from the golden text, each stopping mid-sentence
+    (issue 16 item 3), with a space between two Han characters in each."""
+    text = GOLDEN.replace("\n", "")
+    rng, lines = random.Random(count), []
+    while len(lines) < count:
+        start = rng.randrange(len(text) - 90)
+        line = text[start:start + 45] + " " + text[start + 45:start + 89]
+        if line[-1] not in "。！？；：，、”" and line[44] >= "\u4e00" and line[46] >= "\u4e00":
+            lines.append(line)
+    return separator.join(lines)
+
+
+def _repair_work(text: str) -> dict[str, int]:
+    """The work repair does on ``text``: seams judged on strong evidence, characters read by
+    the weak judge, and characters around the spaces judged."""
+    repair = Repair.from_rules()
+    work = {"strong calls": 0, "weak chars": 0, "space chars": 0}
+    strong, weak, judge_space = repair.judge.strong, repair.judge.weak, repair.spaces.judge_space
+
+    def counted_strong(left, right):
+        work["strong calls"] += 1
+        return strong(left, right)
+
+    def counted_weak(left, right, cut=False):
+        work["weak chars"] += len(left)
+        return weak(left, right, cut)
+
+    def counted_space(before, after):
+        work["space chars"] += len(before) + len(after)
+        return judge_space(before, after)
+
+    repair.judge.strong, repair.judge.weak, repair.spaces.judge_space = counted_strong, counted_weak, counted_space
+    repair.process(NORMALISE.process(Document(id="t", text=text)))
+    return work
+
+
+@pytest.mark.parametrize("separator", ["\n\n", "\n"], ids=["paragraphs", "hard-wrapped"])
+def test_repair_work_grows_linearly_with_the_lines(separator):
+    """Documents of lines that stop mid-sentence: 4 times the lines must cost about 4 times
+    the work.  Each paragraph was compared with every later one (``_reattach``), a growing
+    paragraph copied whole at each weak join, and a space judged with its whole line."""
+    small, large = _repair_work(_cut_lines(500, separator)), _repair_work(_cut_lines(2000, separator))
+    for measure, done in large.items():
+        assert done <= 5 * max(small[measure], 100), (measure, small[measure], done)
