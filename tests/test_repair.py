@@ -148,3 +148,36 @@ def test_repair_work_grows_linearly_with_the_lines(separator):
     small, large = _repair_work(_cut_lines(500, separator)), _repair_work(_cut_lines(2000, separator))
     for measure, done in large.items():
         assert done <= 5 * max(small[measure], 100), (measure, small[measure], done)
+
+
+def _steps_in(function, call) -> int:
+    """How many lines of ``function`` ran during ``call()`` (its steps, traced)."""
+    import sys
+    steps = 0
+
+    def tracer(frame, event, arg):
+        if frame.f_code is not function.__code__:
+            return None
+
+        def count(frame, event, arg):
+            nonlocal steps
+            steps += event == "line"
+            return count
+        return count
+
+    sys.settrace(tracer)
+    try:
+        call()
+    finally:
+        sys.settrace(None)
+    return steps
+
+
+def test_repeated_runs_cost_steps_linear_in_the_blocks():
+    """A line repeated on every page (here a paragraph that stops mid-sentence, too short to
+    drop): each block was compared with every earlier copy of it, run by run (cubic)."""
+    def steps(count):
+        text = "\n\n".join(["今天天气很好，我们去"] * count)
+        return _steps_in(Repair._repeated_runs, lambda: clean(text))
+    small, large = steps(60), steps(240)
+    assert large <= 5 * small, (small, large)

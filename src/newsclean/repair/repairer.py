@@ -33,6 +33,10 @@ STAGE = "repair"
 ORPHAN_MODES = ("keep", "flag", "drop")
 #: A repeated run must hold this many characters to be dropped (short lines repeat legitimately).
 MIN_REPEAT_CHARS = 20
+#: A block is compared with its last this many earlier copies for a repeated run, and a run
+#: is read this many blocks at a time (a longer one is dropped piece by piece): a line printed
+#: on every page of a year's paper, or a roster printed twice, costs time linear in its blocks.
+REPEAT_SOURCES, REPEAT_RUN = 32, 256
 #: A word across the seam must be this common to move a displaced continuation, and to join a
 #: heading-shaped block (a rare word spans two unrelated blocks by chance).
 COMMON_WORD = 1000
@@ -129,9 +133,11 @@ class Repair:
         k = 0
         while k < len(kept):
             best = 0
-            for j in seen.get(blocks[kept[k]].text, []):
+            for j in seen.get(blocks[kept[k]].text, [])[-REPEAT_SOURCES:]:
+                if k - j <= best:
+                    break  # a copy of a later source would have to end before block k: shorter
                 length = 0
-                while (k + length < len(kept) and j + length < k
+                while (length < REPEAT_RUN and k + length < len(kept) and j + length < k
                        and blocks[kept[j + length]].text == blocks[kept[k + length]].text):
                     length += 1
                 best = max(best, length)
