@@ -181,3 +181,34 @@ def test_repeated_runs_cost_steps_linear_in_the_blocks():
         return _steps_in(Repair._repeated_runs, lambda: clean(text))
     small, large = steps(60), steps(240)
     assert large <= 5 * small, (small, large)
+
+
+#: A pattern with no nested quantifier that still backtracks for ever on a run of 党 with no digit.
+SLOW_PATTERN = r"(?:党|党党)*\d"
+
+
+@pytest.mark.parametrize("rule_file, rule", [
+    ("furniture.toml", f'[[rule]]\nid = "slow_line"\nkind = "line"\npattern = \'{SLOW_PATTERN}\'\n'),
+    ("seams.toml", f'[[rule]]\nid = "slow_end"\nkind = "end"\npattern = \'{SLOW_PATTERN}\'\n'),
+], ids=["furniture", "seams"])
+def test_a_repair_rule_that_runs_out_of_time_keeps_the_document_flagged(tmp_path, rule_file, rule):
+    """Issue 16 item 4: the document was dropped as an internal error (with a seams rule, every
+    document was).  Now it is kept as normalised, flagged with the rule, and the run goes on."""
+    import subprocess
+    import sys
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / rule_file).write_text(rule, encoding="utf-8")
+    crafted = "标题\n\n" + "党" * 40 + "\n\n通过支部建在产业链上，实\n\n行管理联动。"
+    plain = "临颍县\n\n通过支部建在产业链上，实\n\n行管理联动。"
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n"
+                              for i, t in (("crafted", crafted), ("plain", plain))), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "newsclean", "run", str(source), "--out", str(tmp_path / "out"),
+                           "--rules", str(tmp_path / "rules"), "--quiet"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+    records = {r["id"]: r for r in map(json.loads, (tmp_path / "out" / "corpus.jsonl").open(encoding="utf-8"))}
+    assert records["plain"]["text"] == "临颍县\n通过支部建在产业链上，实行管理联动。"
+    assert records["crafted"]["text"] == crafted
+    timeouts = [f for f in records["crafted"]["flags"] if f["kind"] == "rule_timeout"]
+    assert len(timeouts) == 1 and rule.split('"')[1] in timeouts[0]["detail"], records["crafted"]["flags"]

@@ -25,7 +25,7 @@ from .furniture import Furniture
 from .layout import Layout
 from .lexicon import spanning_word, word_count
 from .render import Placed, render
-from .rules import RepairRules
+from .rules import RepairRules, RuleTimeout
 from .seams import OPENING_WORD, Seam, SeamJudge, early_closer, echoed_copy
 from .spaces import Spaces
 
@@ -87,6 +87,18 @@ class Repair:
         return cls(RepairRules.load(user_dir, replace_bundled), orphans, census)
 
     def process(self, doc: Document) -> Document:
+        """Repair ``doc``; where a rule's pattern runs out of time on it, leave it as it was
+        and flag it ``rule_timeout`` with the rule's id."""
+        text, edits = doc.text, len(doc.edits)
+        try:
+            return self._repair(doc)
+        except RuleTimeout as timeout:
+            doc.text = text
+            del doc.edits[edits:]
+            doc.flag("rule_timeout", None, f"repair rule {timeout.rule} timed out: the document was not repaired")
+            return doc
+
+    def _repair(self, doc: Document) -> Document:
         blocks = self.furniture.mark(split_blocks(doc.text))
         _restore_widths(blocks, doc)
         goes_on = frozenset(_text_before(blocks, i) for i, b in enumerate(blocks)
