@@ -14,6 +14,8 @@ paragraphs; flag fragments.  Never join across a heading.
 """
 from __future__ import annotations
 
+import itertools
+from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -425,5 +427,9 @@ def _restore_widths(blocks: list[Block], doc: Document) -> None:
             shift = len(e.after) - len(e.before)
             markers = [(at + shift if at > e.at else at, removed) for at, removed in markers]
             markers.append((e.at, -shift))
-    for block in blocks:
-        block.width = len(block.text) + sum(r for at, r in markers if block.start <= at < block.end)
+    markers.sort()
+    offsets = [at for at, _ in markers]
+    removed = list(itertools.accumulate((r for _, r in markers), initial=0))
+    for block in blocks:  # the markers inside each block, found by bisection
+        inside = removed[bisect_left(offsets, block.end)] - removed[bisect_left(offsets, block.start)]
+        block.width = len(block.text) + inside
