@@ -406,8 +406,10 @@ def _balanced_quote(left: str, right: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1 << 10)
 def _unclosed_opener(text: str) -> str | None:
-    """The innermost bracket or quote still open at the end of ``text``."""
+    """The innermost bracket or quote still open at the end of ``text`` (remembered: a block
+    that stops mid-sentence is compared with each of the paragraphs after it)."""
     stack = _open_stack(text)
     return stack[-1] if stack else None
 
