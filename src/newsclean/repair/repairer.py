@@ -51,7 +51,7 @@ RUN_LOOKAHEAD = 4
 #: How many paragraphs after a paragraph that stops mid-sentence to look for its displaced
 #: continuation (a caption, a box or an advert stands between; the test sets need 6).  Looking
 #: through the whole document made each such paragraph cost time in its length: a document
-#: of 8,000 lines cut mid-sentence took minutes.
+#: of 8,000 lines cut mid-sentence took 51 s.
 REATTACH_REACH = 30
 
 
