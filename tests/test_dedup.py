@@ -135,6 +135,25 @@ def test_bulk_signatures_match_one_at_a_time():
     assert together.dtype == np.uint32
 
 
+def test_fingerprint_memory_is_bounded_and_long_keys_match_datasketch():
+    """Issue 16 item 3: a 1M-character paragraph peaked at 528 MB (128 x length x 4 bytes)."""
+    import tracemalloc
+    fp = Fingerprinter()
+    text = comparison_key("".join(GOLDEN))
+    huge = (text * (1_000_000 // len(text) + 1))[:1_000_000]
+    tracemalloc.start()
+    try:
+        fp.signatures([huge])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 100_000_000, f"fingerprinting 1M characters peaked at {peak / 1e6:.0f} MB"
+    long_key = huge[:100_003]  # several pieces, the last one n-gram long
+    reference = MinHash(num_perm=128, seed=fp.seed, hashfunc=shingle_hash)
+    reference.update_batch([long_key[i:i + 5] for i in range(len(long_key) - 4)])
+    assert (fp.signatures(["短", long_key, text])[1] == reference.hashvalues).all()
+
+
 def test_cli_marks_and_drops_duplicates(tmp_path):
     story = "\n".join(GOLDEN[3:9])
     lines = [{"id": "a", "text": story}, {"id": "b", "text": "\n".join(GOLDEN[10:16])},

@@ -101,3 +101,114 @@ def test_a_rule_setting_of_the_wrong_type_is_reported_with_its_file_and_line(tmp
     with pytest.raises(RuleError) as err:
         Repair.from_rules(tmp_path)
     assert str(err.value).startswith(str(tmp_path / file) + ":1:") and key in str(err.value)
+
+
+def _cut_lines(count: int, separator: str) -> str:
+    """``count`` lines of 90 characters sliced from the golden text, each stopping mid-sentence
+    (issue 16 item 3), with a space between two Han characters in each."""
+    text = GOLDEN.replace("\n", "")
+    rng, lines = random.Random(count), []
+    while len(lines) < count:
+        start = rng.randrange(len(text) - 90)
+        line = text[start:start + 45] + " " + text[start + 45:start + 89]
+        if line[-1] not in "。！？；：，、”" and line[44] >= "\u4e00" and line[46] >= "\u4e00":
+            lines.append(line)
+    return separator.join(lines)
+
+
+def _repair_work(text: str) -> dict[str, int]:
+    """The work repair does on ``text``: seams judged on strong evidence, characters read by
+    the weak judge, and characters around the spaces judged."""
+    repair = Repair.from_rules()
+    work = {"strong calls": 0, "weak chars": 0, "space chars": 0}
+    strong, weak, judge_space = repair.judge.strong, repair.judge.weak, repair.spaces.judge_space
+
+    def counted_strong(left, right):
+        work["strong calls"] += 1
+        return strong(left, right)
+
+    def counted_weak(left, right, cut=False):
+        work["weak chars"] += len(left)
+        return weak(left, right, cut)
+
+    def counted_space(before, after):
+        work["space chars"] += len(before) + len(after)
+        return judge_space(before, after)
+
+    repair.judge.strong, repair.judge.weak, repair.spaces.judge_space = counted_strong, counted_weak, counted_space
+    repair.process(NORMALISE.process(Document(id="t", text=text)))
+    return work
+
+
+@pytest.mark.parametrize("separator", ["\n\n", "\n"], ids=["paragraphs", "hard-wrapped"])
+def test_repair_work_grows_linearly_with_the_lines(separator):
+    """Documents of lines that stop mid-sentence: 4 times the lines must cost about 4 times
+    the work.  Each paragraph was compared with every later one (``_reattach``), a growing
+    paragraph copied whole at each weak join, and a space judged with its whole line."""
+    small, large = _repair_work(_cut_lines(500, separator)), _repair_work(_cut_lines(2000, separator))
+    for measure, done in large.items():
+        assert done <= 5 * max(small[measure], 100), (measure, small[measure], done)
+
+
+def _steps_in(function, call) -> int:
+    """How many lines of ``function`` ran during ``call()`` (its steps, traced)."""
+    import sys
+    steps = 0
+
+    def tracer(frame, event, arg):
+        if frame.f_code is not function.__code__:
+            return None
+
+        def count(frame, event, arg):
+            nonlocal steps
+            steps += event == "line"
+            return count
+        return count
+
+    sys.settrace(tracer)
+    try:
+        call()
+    finally:
+        sys.settrace(None)
+    return steps
+
+
+def test_repeated_runs_cost_steps_linear_in_the_blocks():
+    """A line repeated on every page (here a paragraph that stops mid-sentence, too short to
+    drop): each block was compared with every earlier copy of it, run by run (cubic)."""
+    def steps(count):
+        text = "\n\n".join(["今天天气很好，我们去"] * count)
+        return _steps_in(Repair._repeated_runs, lambda: clean(text))
+    small, large = steps(60), steps(240)
+    assert large <= 5 * small, (small, large)
+
+
+#: A pattern with no nested quantifier that still backtracks for ever on a run of 党 with no digit.
+SLOW_PATTERN = r"(?:党|党党)*\d"
+
+
+@pytest.mark.parametrize("rule_file, rule", [
+    ("furniture.toml", f'[[rule]]\nid = "slow_line"\nkind = "line"\npattern = \'{SLOW_PATTERN}\'\n'),
+    ("seams.toml", f'[[rule]]\nid = "slow_end"\nkind = "end"\npattern = \'{SLOW_PATTERN}\'\n'),
+], ids=["furniture", "seams"])
+def test_a_repair_rule_that_runs_out_of_time_keeps_the_document_flagged(tmp_path, rule_file, rule):
+    """Issue 16 item 4: the document was dropped as an internal error (with a seams rule, every
+    document was).  Now it is kept as normalised, flagged with the rule, and the run goes on."""
+    import subprocess
+    import sys
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / rule_file).write_text(rule, encoding="utf-8")
+    crafted = "标题\n\n" + "党" * 40 + "\n\n通过支部建在产业链上，实\n\n行管理联动。"
+    plain = "临颍县\n\n通过支部建在产业链上，实\n\n行管理联动。"
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n"
+                              for i, t in (("crafted", crafted), ("plain", plain))), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "newsclean", "run", str(source), "--out", str(tmp_path / "out"),
+                           "--rules", str(tmp_path / "rules"), "--quiet"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+    records = {r["id"]: r for r in map(json.loads, (tmp_path / "out" / "corpus.jsonl").open(encoding="utf-8"))}
+    assert records["plain"]["text"] == "临颍县\n通过支部建在产业链上，实行管理联动。"
+    assert records["crafted"]["text"] == crafted
+    timeouts = [f for f in records["crafted"]["flags"] if f["kind"] == "rule_timeout"]
+    assert len(timeouts) == 1 and rule.split('"')[1] in timeouts[0]["detail"], records["crafted"]["flags"]

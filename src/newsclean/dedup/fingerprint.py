@@ -20,7 +20,7 @@ True
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -29,10 +29,12 @@ _MASK64 = (1 << 64) - 1
 _PRIME = 0x100000001B3  # FNV-1a 64-bit prime: the polynomial base of the n-gram hash
 _FMIX = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35))
 _MAX = np.uint32(0xFFFFFFFF)
-#: Permutations are applied to about this many shingles at a time (a num_perm x CHUNK block).
+#: Permutations are applied to about this many shingles at a time (a num_perm x CHUNK block,
+#: 16 MB at 128 permutations).
 CHUNK = 1 << 15
-#: Keys are hashed this many at a time, which bounds the memory of a call on a huge corpus.
-BATCH = 4096
+#: Keys are hashed about this many characters at a time (some 40 bytes each while hashed), a
+#: long key in pieces of at most CHUNK n-grams: the memory of a call does not grow with its keys.
+BATCH_CHARS = 1 << 20
 
 
 def shingle_hash(shingle: str | bytes) -> int:
@@ -60,6 +62,11 @@ def _ngram_hashes(points: np.ndarray, n: int) -> np.ndarray:
     return ((h >> np.uint64(32)) ^ (h & np.uint64(0xFFFFFFFF))).astype(np.uint32)
 
 
+def _points(text: str) -> np.ndarray:
+    """The code points of ``text``, as uint64 for hashing."""
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+
+
 def _fmix32(h: np.ndarray) -> np.ndarray:
     s1, m1, s2, m2 = _FMIX
     h = h ^ (h >> s1)
@@ -81,29 +88,69 @@ class Fingerprinter:
         """The distinct n-gram hashes of ``key`` (empty when ``key`` is shorter than ``ngram``)."""
         if len(key) < self.ngram:
             return np.zeros(0, dtype=np.uint32)
-        points = np.frombuffer(key.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-        return np.unique(_ngram_hashes(points, self.ngram))
+        pieces = (_ngram_hashes(_points(piece), self.ngram) for _, piece in self._pieces([key]))
+        return np.unique(np.concatenate(list(pieces)))
 
     def signatures(self, keys: Sequence[str]) -> np.ndarray:
         """One row of ``num_perm`` uint32 minima per key; a key shorter than ``ngram`` gets
         the empty signature (all 2**32-1), which callers must not compare (see dedup).
 
-        Keys are hashed in batches, each in one pass over the batch's concatenation; the
-        permutations are then applied to chunks of whole keys as a (permutations x shingles)
-        block, so each key's minima are a contiguous reduction.
+        Keys are cut into pieces of at most :data:`CHUNK` n-grams (overlapping by ``ngram - 1``
+        characters) and hashed in batches of about :data:`BATCH_CHARS` characters; a key's
+        minima are the minima of its pieces'.  So a call's memory is bounded whatever the
+        length of a key: a 5-million-character paragraph costs no more than a short one.
         """
         out = np.full((len(keys), self.num_perm), _MAX, dtype=np.uint32)
-        for start in range(0, len(keys), BATCH):
-            self._signatures(keys[start:start + BATCH], out[start:start + BATCH])
+        owners: list[int] = []
+        batch: list[str] = []
+        size = 0
+        for owner, piece in self._pieces(keys):
+            owners.append(owner)
+            batch.append(piece)
+            size += len(piece)
+            if size >= BATCH_CHARS:
+                self._fold(owners, batch, out)
+                owners, batch, size = [], [], 0
+        if batch:
+            self._fold(owners, batch, out)
         return out
 
+    def _pieces(self, keys: Sequence[str]) -> Iterator[tuple[int, str]]:
+        """``(key index, piece)``: each key of ``ngram`` characters or more, in pieces that
+        hold at most :data:`CHUNK` of its n-grams, every n-gram in one piece.
+
+        >>> [(k, len(p)) for k, p in Fingerprinter(ngram=5)._pieces(["a" * (CHUNK + 5), "abc"])]
+        [(0, 32772), (0, 5)]
+        """
+        span = CHUNK + self.ngram - 1
+        for owner, key in enumerate(keys):
+            if len(key) <= span:
+                if len(key) >= self.ngram:
+                    yield owner, key
+                continue
+            for start in range(0, len(key) - self.ngram + 1, CHUNK):
+                yield owner, key[start:start + span]
+
+    def _fold(self, owners: list[int], pieces: list[str], out: np.ndarray) -> None:
+        """Lower the rows ``owners`` of ``out`` to the minima of their ``pieces`` (a key's
+        pieces come in a row)."""
+        minima = np.empty((len(pieces), self.num_perm), dtype=np.uint32)
+        self._signatures(pieces, minima)
+        owner = np.array(owners, dtype=np.int64)
+        firsts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        if len(firsts) < len(owner):
+            minima = np.minimum.reduceat(minima, firsts, axis=0)
+        rows = owner[firsts]
+        carried = out[rows[0]].copy()  # the first key may have begun in the batch before
+        out[rows] = minima
+        np.minimum(out[rows[0]], carried, out=out[rows[0]])
+
     def _signatures(self, keys: Sequence[str], out: np.ndarray) -> None:
+        """The minima of ``keys`` (each with :data:`CHUNK` n-grams at most) into ``out``."""
         n = self.ngram
         lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
-        counts = np.maximum(lengths - n + 1, 0)
-        if not counts.sum():
-            return
-        points = np.frombuffer("".join(keys).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        counts = lengths - n + 1
+        points = _points("".join(keys))
         hashed = _fmix32(_ngram_hashes(points, n))
         begins = np.cumsum(lengths) - lengths
         # the n-grams inside each key: skip those that run across a key boundary
@@ -117,10 +164,7 @@ class Fingerprinter:
                 k1 = max(int(np.searchsorted(bounds, s0 + CHUNK, side="right")), k0 + 1)
                 block = np.multiply(self._a[:, None], flat[None, s0:int(bounds[k1 - 1])])
                 np.add(block, self._b[:, None], out=block)
-                nonempty = np.flatnonzero(counts[k0:k1])
-                if len(nonempty):
-                    starts = (np.cumsum(counts[k0:k1]) - counts[k0:k1])[nonempty]
-                    out[k0 + nonempty] = np.minimum.reduceat(block, starts, axis=1).T
+                out[k0:k1] = np.minimum.reduceat(block, first[k0:k1] - s0, axis=1).T
                 k0 = k1
 
     def lean(self, signature: np.ndarray):

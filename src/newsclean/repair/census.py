@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import regex
 
 from ..normalize.convert import to_simplified
-from .rules import RepairRules
+from .rules import RepairRules, RuleTimeout
 
 #: A furniture shape is printed in at least this many documents of the batch.
 MIN_DOCUMENTS = 3
@@ -111,17 +111,24 @@ class LineCensus:
         return bool(_NUMBER.search(line)) and short_line(line, self.rules)
 
     def count(self, text: str) -> None:
-        """Count the candidate lines of one document's ``text``."""
+        """Count the candidate lines of one document's ``text``; a document on which a rule
+        runs out of time is not counted (repair flags it)."""
         lines = [line.strip() for line in text.split("\n") if line.strip()]
         inside: dict[str, bool] = {}
-        for k, line in enumerate(lines):
-            folded = _folded(line)
-            if self.candidate(folded):
-                key = shape(folded)
-                inside[key] = inside.get(key, False) or 0 < k < len(lines) - 1 and cut_text(lines[k - 1], self.rules)
-                seen = self._seen[key]
-                seen.varied = seen.varied or bool(seen.text) and seen.text != folded
-                seen.text = seen.text or folded
+        texts: list[tuple[str, str]] = []
+        try:
+            for k, line in enumerate(lines):
+                folded = _folded(line)
+                if self.candidate(folded):
+                    key = shape(folded)
+                    inside[key] = inside.get(key, False) or 0 < k < len(lines) - 1 and cut_text(lines[k - 1], self.rules)
+                    texts.append((key, folded))
+        except RuleTimeout:
+            return
+        for key, folded in texts:
+            seen = self._seen[key]
+            seen.varied = seen.varied or bool(seen.text) and seen.text != folded
+            seen.text = seen.text or folded
         for key, between in inside.items():
             self._seen[key].documents += 1
             self._seen[key].inside += between

@@ -36,7 +36,7 @@ import regex
 from .blocks import Block, split_glued_heads, split_items
 from .census import CLAUSE, Census, cut_text, shape, short_line
 from .layout import Layout
-from .rules import RepairRules
+from .rules import RULE_TIMEOUT, RepairRules, timed
 from .seams import SeamJudge
 
 #: A list of fields has at least this many labelled lines in a row.
@@ -110,7 +110,7 @@ class Furniture:
         """A jump line glued to an edge of ``block`` cut off as furniture; the whole block
         where nothing but markup is left (``# (上接第95页)``)."""
         for rule_id, pattern in self.rules.furniture_edges:
-            for match in pattern.finditer(block.text, timeout=1.0):
+            for match in timed(rule_id, pattern.finditer(block.text, timeout=RULE_TIMEOUT)):
                 if match.start() == 0 and match.end() < len(block.text):
                     cut = match.end()
                 elif match.end() == len(block.text) and match.start() > 0:

@@ -14,6 +14,8 @@ paragraphs; flag fragments.  Never join across a heading.
 """
 from __future__ import annotations
 
+import itertools
+from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -25,7 +27,7 @@ from .furniture import Furniture
 from .layout import Layout
 from .lexicon import spanning_word, word_count
 from .render import Placed, render
-from .rules import RepairRules
+from .rules import RepairRules, RuleTimeout
 from .seams import OPENING_WORD, Seam, SeamJudge, early_closer, echoed_copy
 from .spaces import Spaces
 
@@ -33,6 +35,10 @@ STAGE = "repair"
 ORPHAN_MODES = ("keep", "flag", "drop")
 #: A repeated run must hold this many characters to be dropped (short lines repeat legitimately).
 MIN_REPEAT_CHARS = 20
+#: A block is compared with its last this many earlier copies for a repeated run, and a run
+#: is read this many blocks at a time (a longer one is dropped piece by piece): a line printed
+#: on every page of a year's paper, or a roster printed twice, costs time linear in its blocks.
+REPEAT_SOURCES, REPEAT_RUN = 32, 256
 #: A word across the seam must be this common to move a displaced continuation, and to join a
 #: heading-shaped block (a rare word spans two unrelated blocks by chance).
 COMMON_WORD = 1000
@@ -42,6 +48,11 @@ HEADING_WORD = 100
 QUOTE_REACH = 30
 #: How many paragraphs after a displaced run to look for the rest of the sentence it interrupted.
 RUN_LOOKAHEAD = 4
+#: How many paragraphs after a paragraph that stops mid-sentence to look for its displaced
+#: continuation (a caption, a box or an advert stands between; the test sets need 6).  Looking
+#: through the whole document made each such paragraph cost time in its length: a document
+#: of 8,000 lines cut mid-sentence took 51 s.
+REATTACH_REACH = 30
 
 
 @dataclass
@@ -78,6 +89,18 @@ class Repair:
         return cls(RepairRules.load(user_dir, replace_bundled), orphans, census)
 
     def process(self, doc: Document) -> Document:
+        """Repair ``doc``; where a rule's pattern runs out of time on it, leave it as it was
+        and flag it ``rule_timeout`` with the rule's id."""
+        text, edits = doc.text, len(doc.edits)
+        try:
+            return self._repair(doc)
+        except RuleTimeout as timeout:
+            doc.text = text
+            del doc.edits[edits:]
+            doc.flag("rule_timeout", None, f"repair rule {timeout.rule} timed out: the document was not repaired")
+            return doc
+
+    def _repair(self, doc: Document) -> Document:
         blocks = self.furniture.mark(split_blocks(doc.text))
         _restore_widths(blocks, doc)
         goes_on = frozenset(_text_before(blocks, i) for i, b in enumerate(blocks)
@@ -124,9 +147,11 @@ class Repair:
         k = 0
         while k < len(kept):
             best = 0
-            for j in seen.get(blocks[kept[k]].text, []):
+            for j in seen.get(blocks[kept[k]].text, [])[-REPEAT_SOURCES:]:
+                if k - j <= best:
+                    break  # a copy of a later source would have to end before block k: shorter
                 length = 0
-                while (k + length < len(kept) and j + length < k
+                while (length < REPEAT_RUN and k + length < len(kept) and j + length < k
                        and blocks[kept[j + length]].text == blocks[kept[k + length]].text):
                     length += 1
                 best = max(best, length)
@@ -208,8 +233,8 @@ class Repair:
                 continue
             neighbour = paragraphs[e + 1].blocks[0]
             neighbour_fits = not heading(neighbour) and bool(
-                self.judge.weak(_joined(paragraphs[e], texts), texts[neighbour]))
-            for s in range(e + 2, len(paragraphs)):
+                self.judge.weak(self._ending(paragraphs[e], texts), texts[neighbour]))
+            for s in range(e + 2, min(e + 2 + REATTACH_REACH, len(paragraphs))):
                 first = texts[paragraphs[s].blocks[0]]
                 previous = paragraphs[s - 1].blocks[-1]
                 seam = self.judge.strong(end, first)
@@ -257,7 +282,7 @@ class Repair:
             if not out or n <= 1 or layout.lines or layout.unpunctuated:
                 out.append(paragraph)
                 continue
-            text = _joined(out[-1], texts)
+            text = self._ending(out[-1], texts)
             left_alone = layout.stands_alone(left) and len(out[-1].blocks) == 1
             right_alone = layout.stands_alone(right) and not (
                 layout.roles[right] == "heading" and self.judge.dangles(text))
@@ -268,6 +293,19 @@ class Repair:
                     continue
             out.append(paragraph)
         return out
+
+    def _ending(self, paragraph: Paragraph, texts: list[str]) -> str:
+        """The text of ``paragraph``'s blocks run together, or, when longer than anything
+        :meth:`SeamJudge.weak` reads of it (:attr:`SeamJudge.reach`), its last characters: a
+        paragraph grown by thousands of joins is not copied whole at each one."""
+        reach = self.judge.reach + 1
+        parts, size = [], 0
+        for b in reversed(paragraph.blocks):
+            parts.append(texts[b][-(reach - size):])
+            size += len(parts[-1])
+            if size >= reach:
+                break
+        return "".join(reversed(parts))
 
     # -- paragraphs ---------------------------------------------------------------------
 
@@ -389,5 +427,9 @@ def _restore_widths(blocks: list[Block], doc: Document) -> None:
             shift = len(e.after) - len(e.before)
             markers = [(at + shift if at > e.at else at, removed) for at, removed in markers]
             markers.append((e.at, -shift))
-    for block in blocks:
-        block.width = len(block.text) + sum(r for at, r in markers if block.start <= at < block.end)
+    markers.sort()
+    offsets = [at for at, _ in markers]
+    removed = list(itertools.accumulate((r for _, r in markers), initial=0))
+    for block in blocks:  # the markers inside each block, found by bisection
+        inside = removed[bisect_left(offsets, block.end)] - removed[bisect_left(offsets, block.start)]
+        block.width = len(block.text) + inside

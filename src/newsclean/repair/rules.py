@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import regex
 
@@ -24,6 +25,26 @@ EDGE_CHARS = 64
 SEAM_KINDS = {"end": {"pattern"}, "start": {"pattern"}, "unit": {"pattern", "max_chars"}, "continuation": {"pattern"},
               "dangling": {"pattern"}, "label": {"pattern"}, "particle": {"pattern"}, "heading": {"max_chars", "sentence_min_chars", "sentence_pattern"}}
 REDUPLICATION_KINDS = {"words": {"words"}}
+#: Seconds a rule's pattern may run on one text; past it, :class:`RuleTimeout`.
+RULE_TIMEOUT = 1.0
+
+
+class RuleTimeout(TimeoutError):
+    """The pattern of repair rule ``rule`` ran out of time on a text (a crafted text, or a
+    pattern that backtracks too much): repair leaves the document as it was and flags it."""
+
+    def __init__(self, rule: str):
+        super().__init__(f"rule {rule} timed out")
+        self.rule = rule
+
+
+def timed(rule: str, matches: Iterator[regex.Match]) -> Iterator[regex.Match]:
+    """``matches`` of ``rule``'s pattern (found with a ``timeout``), its time running out as
+    a :class:`RuleTimeout` that names it."""
+    try:
+        yield from matches
+    except TimeoutError:
+        raise RuleTimeout(rule) from None
 
 
 class PatternSet:
@@ -51,16 +72,23 @@ class PatternSet:
     def first(self, text: str, full: bool = False) -> str | None:
         if self.max_chars and len(text) > self.longest:
             return None
-        if self._any is not None and not _match(self._any, text, full):
-            return None
+        try:
+            if self._any is not None and not _match(self._any, text, full, "(any)"):
+                return None
+        except RuleTimeout:
+            pass  # tried one by one, the rule that runs out of time is named
         for rule_id, pattern in self.patterns:
-            if len(text) <= self.max_chars.get(rule_id, len(text)) and _match(pattern, text, full):
+            if len(text) <= self.max_chars.get(rule_id, len(text)) and _match(pattern, text, full, rule_id):
                 return rule_id
         return None
 
 
-def _match(pattern: regex.Pattern, text: str, full: bool):
-    return pattern.fullmatch(text, timeout=1.0) if full else pattern.search(text, timeout=1.0)
+def _match(pattern: regex.Pattern, text: str, full: bool, rule: str):
+    """``pattern`` (rule ``rule``'s) matched against the whole of ``text`` or searched in it."""
+    try:
+        return pattern.fullmatch(text, timeout=RULE_TIMEOUT) if full else pattern.search(text, timeout=RULE_TIMEOUT)
+    except TimeoutError:
+        raise RuleTimeout(rule) from None
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ import regex
 
 from ..normalize.convert import to_simplified
 from .lexicon import WINDOW, segment, spanning_word, word_across, word_count
-from .rules import RepairRules
+from .rules import EDGE_CHARS, RepairRules
 
 #: Punctuation that is never doubled in Chinese text (unlike …… and ——).
 REPEATABLE_PUNCTUATION = "，。、；：！？"
@@ -122,6 +122,9 @@ class SeamJudge:
         # the same block is asked about several times: remember the answers (pure functions)
         self.closed = functools.lru_cache(maxsize=1 << 14)(self._closed)
         self.heading_shaped = functools.lru_cache(maxsize=1 << 14)(self._heading_shaped)
+        #: The most characters at a block's end that :meth:`weak` reads of it, or of its length
+        #: past which its answer for the block is the same (the longest heading, unit, or rule edge).
+        self.reach = max(EDGE_CHARS, rules.heading_max_chars, rules.units.longest)
 
     def _closed(self, text: str) -> str | None:
         """The rule by which ``text`` ends a unit, or ``None`` when it stops mid-sentence."""
@@ -403,8 +406,10 @@ def _balanced_quote(left: str, right: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1 << 10)
 def _unclosed_opener(text: str) -> str | None:
-    """The innermost bracket or quote still open at the end of ``text``."""
+    """The innermost bracket or quote still open at the end of ``text`` (remembered: a block
+    that stops mid-sentence is compared with each of the paragraphs after it)."""
     stack = _open_stack(text)
     return stack[-1] if stack else None
 

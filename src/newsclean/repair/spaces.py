@@ -55,6 +55,10 @@ LIST_ITEMS = 4
 _ITEMS_BEFORE = regex.compile(r"(?:^|[^\p{Han} \u3000])((?:\p{Han}{2,4}[ \u3000]{1,4}){0,30}\p{Han}{2,4})$")
 _ITEMS_AFTER = regex.compile(r"(\p{Han}{2,4}(?:[ \u3000]{1,4}\p{Han}{2,4}){0,30})(?:$|[^\p{Han} \u3000])")
 _SPACES = regex.compile(r"[ \u3000]+")
+#: Characters of a line judged each side of a space: more than the longest stretch the
+#: patterns above can match with the character before or after it (a list's 30 items of up to
+#: 8 characters), and than the rules' :data:`~newsclean.repair.rules.EDGE_CHARS`.
+CONTEXT = 256
 
 
 class Spaces:
@@ -80,16 +84,23 @@ class Spaces:
         return None
 
     def apply(self, doc: Document) -> None:
-        """Remove the stray spaces of ``doc.text`` and make each separator one space, as edits."""
+        """Remove the stray spaces of ``doc.text`` and make each separator one space, as edits.
+        Each space is judged by the :data:`CONTEXT` characters of its line either side, so a
+        line of any length costs time in proportion to it."""
         text = doc.text
         pieces, cursor, delta = [], 0, 0
+        line_start, line_end, scanned = 0, -1, 0
         for match in _BETWEEN_HAN.finditer(text):
-            line_start = text.rfind("\n", 0, match.start()) + 1
-            line_end = text.find("\n", match.end())
-            line_end = len(text) if line_end < 0 else line_end
-            if "\t" in match.group() and self.judge.rules.unit(text[line_start:line_end]):
-                continue  # a tab between a table's cells
-            noise = self.judge_space(text[line_start:match.start()], text[match.end():line_end])
+            line_start = text.rfind("\n", scanned, match.start()) + 1 or line_start
+            scanned = match.start()
+            if line_end < match.end():
+                line_end = text.find("\n", match.end())
+                line_end = len(text) if line_end < 0 else line_end
+            if "\t" in match.group() and line_end - line_start <= self.judge.rules.units.longest \
+                    and self.judge.rules.unit(text[line_start:line_end]):
+                continue  # a tab between a table's cells (a longer line is no unit)
+            noise = self.judge_space(text[max(line_start, match.start() - CONTEXT):match.start()],
+                                     text[match.end():min(line_end, match.end() + CONTEXT)])
             rule, after, note = (noise[0], "", noise[1]) if noise else ("separator_space", " ", "a separator")
             if match.group() == after:
                 continue
