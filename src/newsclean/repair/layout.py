@@ -34,12 +34,13 @@ import regex
 
 from .blocks import Block
 from .lexicon import word_across
-from .seams import SeamJudge
+from .seams import Seam, SeamJudge
 
 #: In a document whose text is mostly in short lines, three of them in a row are a layout of
 #: lines (verse, a list), not prose cut short.  (In a document of prose, short blocks in a
 #: row are as likely to be the pieces of a paragraph cut by page and column breaks; and a
-#: block that strong evidence joins to the next is such a piece, not a line.)
+#: block that evidence joins to the next, evidence that holds even between lines, is such a
+#: piece, not a line: see :func:`_bound`.)
 RUN, LINES_SHARE = 3, 0.5
 #: A layout of lines shows itself in at least this many of them (a quatrain and its title);
 #: fewer are as likely the pieces of a paragraph cut short.
@@ -126,8 +127,8 @@ class Layout:
                 roles[i] = "heading"
         laid_out = full | wrapped | goes_on
         following = dict(zip(kept, kept[1:]))
-        candidates = {i for i in kept if i not in laid_out
-                      and not (i in following and judge.strong(blocks[i].text, blocks[following[i]].text))}
+        candidates = {i for i in kept if i not in laid_out and not (i in following and _bound(
+            judge.strong(blocks[i].text, blocks[following[i]].text)))}
         in_runs = {i for run in _runs(kept, lambda i: i in candidates
                                       and judge.line_shaped(blocks[i].text, among_lines=True))
                    if len(run) >= RUN for i in run}
@@ -147,6 +148,12 @@ class Layout:
     def stands_alone(self, i: int) -> bool:
         """Block ``i`` is a line of its own by the layout: never joined on weak evidence."""
         return self.roles[i] != "prose"
+
+
+def _bound(seam: Seam | None) -> bool:
+    """A block this seam joins to the next is a piece of a paragraph, not a line: the evidence
+    holds even between lines (a word two short lines share is as likely chance)."""
+    return seam is not None and seam.binds_lines
 
 
 def wrap_width(blocks: list[Block], judge: SeamJudge) -> int | None:

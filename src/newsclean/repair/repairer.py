@@ -211,7 +211,7 @@ class Repair:
         if roles == {"prose"}:
             return seam
         if "verse" in roles:
-            return seam if "continuation" in (seam.basis, seam.support) else None
+            return seam if seam.binds_lines else None
         left_heading = left_role != "prose"
         if seam.basis == "latin":
             return None

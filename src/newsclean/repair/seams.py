@@ -109,6 +109,13 @@ class Seam:
     word: str | None = None
     support: str = ""
 
+    @property
+    def binds_lines(self) -> bool:
+        """The evidence holds between two lines of verse or a list: a mark that the next line
+        goes on (``（下转第二版）``), not a word or a character that two lines share by chance
+        (``春风学生`` / ``生产春风``)."""
+        return "continuation" in (self.basis, self.support)
+
     def retold(self, prefix: str) -> "Seam":
         """The same seam, its evidence introduced by ``prefix`` (``moved back: …``)."""
         return replace(self, evidence=f"{prefix}: {self.evidence}")
