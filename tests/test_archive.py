@@ -213,3 +213,15 @@ def test_a_file_that_is_no_archive_is_refused_and_left_as_it_was(batches, tmp_pa
     folder = CliRunner().invoke(main, ["run", first, "--out", str(tmp_path / "out"),
                                        "--index", str(tmp_path / "text")])
     assert folder.exit_code != 0 and "cannot use the archive" in folder.stderr, folder.stderr
+
+
+def test_an_analysed_archive_is_still_an_archive(batches, tmp_path):
+    """``ANALYZE`` (or ``PRAGMA optimize``) adds SQLite's own statistics tables."""
+    first, second = batches
+    index = tmp_path / "archive.sqlite"
+    assert run(first, "--out", str(tmp_path / "one"), "--index", str(index)).exit_code == 0
+    with sqlite3.connect(index) as db:
+        db.execute("ANALYZE")
+    second_run = run(second, "--out", str(tmp_path / "two"), "--index", str(index))
+    assert second_run.exit_code == 0, second_run.stderr
+    assert ("document", "a1", "b1") in pairs(tmp_path / "two")

@@ -1,4 +1,5 @@
 """The archive in a real Redis server on loopback, started for these tests."""
+import contextlib
 import json
 import os
 import shutil
@@ -107,3 +108,13 @@ def test_a_killed_runs_lock_can_be_read_past_and_broken(corpus, tmp_path, redis_
     assert resumed.exit_code == 0, resumed.stderr
     assert json.loads(invoke("index", "stats", redis_url).output)["documents"] == DOCUMENTS
     assert "nothing to unlock" in invoke("index", "unlock", tmp_path / "archive.sqlite").stderr
+
+
+def test_a_server_gone_while_the_archive_is_open_is_an_archive_error(redis_url):
+    """A fault of the store after the archive was opened is one line naming it, not a bug."""
+    import redis
+    with open_archive(redis_url, DedupOptions().settings) as archive:
+        with contextlib.suppress(redis.ConnectionError):
+            redis.Redis.from_url(redis_url).shutdown(nosave=True)
+        with pytest.raises(ArchiveError, match=f"cannot use the archive {redis_url}: "):
+            archive.candidates(np.zeros((1, 32), dtype=np.uint32))

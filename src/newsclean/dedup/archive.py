@@ -24,6 +24,7 @@ while a run holds it.
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import os
 import sqlite3
@@ -115,11 +116,26 @@ def _in_redis(location: str | Path) -> bool:
     return str(location).startswith(("redis://", "rediss://", "unix://"))
 
 
+def store_errors(method):
+    """Decorate an archive's method: an error of the store behind it (``self.failures``: a
+    disk that failed or filled, a server gone) becomes :class:`ArchiveError` naming the archive."""
+    @functools.wraps(method)
+    def guarded(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except self.failures as err:
+            raise ArchiveError(f"cannot use the archive {self.location}: {err}") from None
+    return guarded
+
+
 class Archive:
     """An open SQLite archive; use :meth:`open` as a context manager."""
 
+    failures = (sqlite3.DatabaseError,)
+
     def __init__(self, path: Path, connection: sqlite3.Connection, lock: int | None, settings: DedupSettings):
         self.path, self._db, self._lock, self.settings = path, connection, lock, settings
+        self.location = str(path)
 
     @classmethod
     def open(cls, path: Path | str, settings: DedupSettings) -> "Archive":
@@ -185,6 +201,7 @@ class Archive:
 
     # -- reading ------------------------------------------------------------------------
 
+    @store_errors
     def candidates(self, bands: np.ndarray) -> list[tuple[int, int]]:
         """``(row, archived item)`` for every row of ``bands`` sharing a band with an archived
         paragraph."""
@@ -202,11 +219,13 @@ class Archive:
                 found.update((row, item) for row in wanted[bucket])
         return sorted(found)
 
+    @store_errors
     def paragraphs(self, items: Iterable[int]) -> dict[int, tuple[int, int, str]]:
         """``item -> (doc, paragraph, key)`` for archived paragraph items."""
         return self._rows("SELECT item, doc, paragraph, key FROM paragraphs WHERE item IN ({})", items,
                           lambda r: (r[0], (r[1], r[2], r[3])))
 
+    @store_errors
     def documents(self, docs: Iterable[int]) -> dict[int, ArchivedDocument]:
         return self._rows("SELECT doc, id, source, first_seen, key FROM documents WHERE doc IN ({})", docs,
                           lambda r: (r[0], ArchivedDocument(r[1], r[2], r[4], [], r[3])))
@@ -218,6 +237,7 @@ class Archive:
             out.update(make(r) for r in self._db.execute(query.format(",".join("?" * len(chunk))), chunk))
         return out
 
+    @store_errors
     def known_ids(self, ids: Sequence[str]) -> set[str]:
         found = set()
         for start in range(0, len(ids), LOOKUP_CHUNK):
@@ -226,6 +246,7 @@ class Archive:
                 f"SELECT id FROM documents WHERE id IN ({','.join('?' * len(chunk))})", chunk))
         return found
 
+    @store_errors
     def stats(self) -> dict:
         count = lambda table: self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: E731
         meta = dict(self._db.execute("SELECT name, value FROM meta"))
@@ -317,10 +338,11 @@ def _meta(db: sqlite3.Connection, location) -> dict[str, str]:
     Traceback (most recent call last):
     newsclean.dedup.archive.ArchiveError: app.db is not a newsclean archive (it holds the tables users); it was left as it was
     """
-    tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                             "AND name NOT LIKE 'sqlite!_%' ESCAPE '!'")}  # ANALYZE's
     if not tables:
         return {}
-    meta = dict(db.execute("SELECT name, value FROM meta")) if tables == TABLES else {}
+    meta = dict(db.execute("SELECT name, value FROM meta")) if TABLES <= tables else {}
     if "format" not in meta or "settings" not in meta:
         raise ArchiveError(f"{location} is not a newsclean archive (it holds the tables {', '.join(sorted(tables))}); "
                            "it was left as it was")

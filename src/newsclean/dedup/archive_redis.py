@@ -22,7 +22,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .archive import ArchivedDocument, ArchiveError, DedupSettings, _buckets, check_meta
+from .archive import ArchivedDocument, ArchiveError, DedupSettings, _buckets, check_meta, store_errors
 
 #: A run's lock expires this many seconds after it was last renewed: a run that dies without
 #: releasing it holds the archive no longer than this.
@@ -30,6 +30,9 @@ LOCK_SECONDS = 30
 #: A live run renews its lock this often, well within LOCK_SECONDS, so that a slow network or a
 #: busy machine does not lose it.
 RENEW_SECONDS = 5
+#: While a batch's transaction is sent and run, the lock is not renewed (a renewal would touch
+#: the key the transaction watches), so it is first extended to this long.
+COMMIT_SECONDS = 600
 PREFIX = "newsclean"
 LOCK = f"{PREFIX}:lock"
 #: Renew the lock KEYS[1] for ARGV[2] milliseconds if it is still the token ARGV[1]'s; 1 if it was.
@@ -44,7 +47,9 @@ class RedisArchive:
     """An archive kept in one Redis database; see the module docstring."""
 
     def __init__(self, url: str, client, token: str | None, settings: DedupSettings):
+        import redis
         self.url, self._r, self._token, self.settings = url, client, token, settings
+        self.location, self.failures = url, (redis.RedisError,)
         self._renew = client.register_script(RENEW)
         self._held = threading.Lock()  # no renewal between the check of the lock and the batch's transaction
         self._closed = threading.Event()
@@ -57,7 +62,10 @@ class RedisArchive:
             import redis
         except ImportError:
             raise ArchiveError("a Redis archive needs the redis client: pip install 'newsclean[redis]'") from None
-        return redis, redis.Redis.from_url(url, decode_responses=True)
+        # No timeout on replies: a large batch's transaction takes longer than any fixed one (a
+        # ``socket_timeout`` in the URL still rules); a dead server is found by keep-alive.
+        return redis, redis.Redis.from_url(url, decode_responses=True, socket_timeout=None,
+                                           socket_connect_timeout=10, socket_keepalive=True)
 
     @classmethod
     def reader(cls, url: str) -> "RedisArchive":
@@ -152,6 +160,7 @@ class RedisArchive:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @store_errors
     def candidates(self, bands: np.ndarray) -> list[tuple[int, int]]:
         buckets = _buckets(bands)
         rows = np.repeat(np.arange(len(bands)), bands.shape[1]).tolist()
@@ -164,6 +173,7 @@ class RedisArchive:
             found.update((row, int(item)) for item in members)
         return sorted(found)
 
+    @store_errors
     def paragraphs(self, items: Iterable[int]) -> dict[int, tuple[int, int, str]]:
         items = sorted(set(items))
         pipe = self._r.pipeline(transaction=False)
@@ -172,6 +182,7 @@ class RedisArchive:
         return {item: (int(h["doc"]), int(h["paragraph"]), h["key"])
                 for item, h in zip(items, pipe.execute()) if h}
 
+    @store_errors
     def documents(self, docs: Iterable[int]) -> dict[int, ArchivedDocument]:
         docs = sorted(set(docs))
         pipe = self._r.pipeline(transaction=False)
@@ -180,12 +191,14 @@ class RedisArchive:
         return {doc: ArchivedDocument(h["id"], h["source"], h["key"], [], h["first_seen"])
                 for doc, h in zip(docs, pipe.execute()) if h}
 
+    @store_errors
     def stats(self) -> dict:
         meta = self._r.hgetall(f"{PREFIX}:meta")
         return {"path": self.url, "format": int(meta["format"]), "settings": json.loads(meta["settings"]),
                 "documents": self._r.hlen(f"{PREFIX}:ids"), "paragraphs": int(self._r.get(f"{PREFIX}:items") or 0),
                 "first_seen": self._r.get(f"{PREFIX}:first_seen"), "last_seen": self._r.get(f"{PREFIX}:last_seen")}
 
+    @store_errors
     def add(self, documents: Sequence[ArchivedDocument], bands: Sequence[np.ndarray], when: str) -> int:
         """Add documents not archived yet, all in one MULTI/EXEC transaction."""
         archived = self._r.hmget(f"{PREFIX}:ids", [d.id for d in documents]) if documents else []
@@ -218,16 +231,21 @@ class RedisArchive:
         return len(new)
 
     def _commit(self, pipe) -> None:
-        """Execute the transaction ``pipe`` if this run still holds its lock, renewed first;
-        :class:`ArchiveError` if another took it meanwhile (the transaction watches the lock)."""
+        """Execute the transaction ``pipe`` if this run still holds its lock; :class:`ArchiveError`
+        if another took it.  The lock is extended for the commit (:data:`COMMIT_SECONDS`), then
+        watched, then checked to be this run's: a lock broken and taken before the watch is seen
+        by the check, one taken after it fails the transaction."""
         import redis
         lost = ArchiveError(f"this run lost its lock on the archive {self.url} (it was broken, or not renewed "
                             f"for {LOCK_SECONDS} s), so its batch was not added: run again")
         with self._held:
-            if not self._renew(keys=[LOCK], args=[self._token, LOCK_SECONDS * 1000]):
+            if not self._renew(keys=[LOCK], args=[self._token, COMMIT_SECONDS * 1000]):
                 pipe.reset()
                 raise lost
             pipe.watch(LOCK)
+            if pipe.get(LOCK) != self._token:
+                pipe.reset()
+                raise lost
             try:
                 pipe.execute()
             except redis.WatchError:
