@@ -185,6 +185,40 @@ def test_unreadable_folders_and_broken_or_looping_symlinks_are_each_named(shared
     assert [d["id"] for d in read_jsonl(shared / "out" / "corpus.jsonl")] == ["a", "sub/b"]
 
 
+def test_folders_reached_by_many_links_are_read_once(tmp_path):
+    """Links that fork and meet again (a lattice) would double the walk at each level."""
+    levels = 20
+    for level in range(levels + 1):
+        (tmp_path / "in" / f"d{level}").mkdir(parents=True)
+    for level in range(levels):
+        for fork in "xy":
+            (tmp_path / "in" / f"d{level}" / fork).symlink_to(f"../d{level + 1}")
+    (tmp_path / "in" / f"d{levels}" / "a.jsonl").write_text(record("a") + "\n", encoding="utf-8")
+    done = newsclean("run", str(tmp_path / "in" / "d0"), "--out", str(tmp_path / "out"), "--workers", "1")
+    assert done.returncode == 1, done.stderr
+    assert len(error_lines(done.stderr)) == levels  # each folder read once, the other way to it named
+    assert all("folder already read" in line for line in error_lines(done.stderr))
+    assert [d["id"] for d in read_jsonl(tmp_path / "out" / "corpus.jsonl")] == ["a"]
+
+
+def test_a_link_to_the_output_folder_and_a_killed_runs_work_are_not_read(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "in" / "0-link").symlink_to(tmp_path / "out")  # sorts before a.txt
+    done = newsclean("run", str(tmp_path / "in"), "--out", str(tmp_path / "out"))
+    assert done.returncode == 1
+    assert error_lines(done.stderr) == [
+        f"newsclean: error: {tmp_path}/in/0-link: the output folder of a run in progress: not read"]
+    assert [d["id"] for d in read_jsonl(tmp_path / "out" / "corpus.jsonl")] == ["a"]
+    (tmp_path / "in" / "0-link").unlink()
+    work = tmp_path / "in" / "old" / ".newsclean-work" / "shard-000000"  # what a killed run left
+    work.mkdir(parents=True)
+    (work / "records.jsonl").write_text(record("stale") + "\n", encoding="utf-8")
+    done = newsclean("run", str(tmp_path / "in"), "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    assert [d["id"] for d in read_jsonl(tmp_path / "out" / "corpus.jsonl")] == ["a"]
+
+
 def test_a_symlinked_folder_is_read(tmp_path):
     (tmp_path / "elsewhere").mkdir()
     (tmp_path / "elsewhere" / "b.txt").write_text(GOOD, encoding="utf-8")

@@ -27,6 +27,7 @@ from typing import BinaryIO, Iterable, Iterator, Sequence
 
 from ..document import Document
 from .decode import DecodeError, decode
+from .write import HIDDEN, LOCK
 
 TEXT_SUFFIXES = (".txt",)
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
@@ -89,24 +90,27 @@ def input_files(name: str) -> list[Path]:
 
 def walk(root: Path) -> Iterator[Path | InputError]:
     """The files under ``root`` that we read, sorted by relative path (deterministic ids and
-    output), and an InputError for each folder that cannot be listed and each symlink that
-    leads nowhere or back up the tree.  Symlinked folders are followed.  It keeps its own
-    stack: a tree may be thousands of folders deep.
+    output), and an InputError for each folder that cannot be listed, each symlink that leads
+    nowhere, back up the tree or to a folder already read, and each output folder of a run in
+    progress (which holds its lock: a link to this run's ``--out``).  Symlinked folders are
+    followed; newsclean's own hidden files (``.newsclean-*``: work folders, locks) are never
+    read.  It keeps its own stack: a tree may be thousands of folders deep.
 
     >>> import tempfile
     >>> root = Path(tempfile.mkdtemp())
     >>> (root / "b").mkdir(); _ = (root / "b" / "c.TXT").write_text("x"); _ = (root / "a.md").write_text("x")
-    >>> (root / "b" / "up").symlink_to("..")
+    >>> (root / "b" / "up").symlink_to(".."); (root / "c").symlink_to("b")
     >>> [str(p.relative_to(root)) if isinstance(p, Path) else p.message for p in walk(root)]  # doctest: +ELLIPSIS
-    ['b/c.TXT', 'symlink loop (back to ...): not followed']
+    ['b/c.TXT', 'symlink loop (back to ...): not followed', 'folder already read (as .../b): not read again']
     """
     pending: list[tuple[Path, int]] = [(root, 0)]  # paths to visit, each with its depth
     chain: list[tuple[int, int]] = []  # the folders above the path visited: (device, inode)
-    above: dict[tuple[int, int], Path] = {}  # the same, with their paths
+    above: set[tuple[int, int]] = set()  # the same, to look up
+    read: dict[tuple[int, int], Path] = {}  # every folder read so far, by (device, inode)
     while pending:
         path, depth = pending.pop()
         while len(chain) > depth:
-            del above[chain.pop()]
+            above.discard(chain.pop())
         try:
             found = path.stat()
         except OSError as err:
@@ -117,18 +121,23 @@ def walk(root: Path) -> Iterator[Path | InputError]:
                 yield path if stat.S_ISREG(found.st_mode) else InputError(str(path), _not_a_file(found))
             continue
         key = (found.st_dev, found.st_ino)
-        if key in above:
-            yield InputError(str(path), f"symlink loop (back to {above[key]}): not followed")
+        if key in read:
+            yield InputError(str(path), f"symlink loop (back to {read[key]}): not followed" if key in above
+                             else f"folder already read (as {read[key]}): not read again")
             continue
+        read[key] = path
         try:
             with os.scandir(path) as entries:
                 names = sorted(entry.name for entry in entries)
         except OSError as err:
             yield InputError(str(path), f"cannot read folder: {_reason(err)}")
             continue
+        if LOCK in names:
+            yield InputError(str(path), "the output folder of a run in progress: not read")
+            continue
         chain.append(key)
-        above[key] = path
-        pending.extend((path / name, depth + 1) for name in reversed(names))
+        above.add(key)
+        pending.extend((path / name, depth + 1) for name in reversed(names) if not name.startswith(HIDDEN))
 
 
 def _read_all(inputs, id_field, text_field, stdin) -> Iterator[Document | InputError]:

@@ -31,6 +31,9 @@ COMPLETION_MARKER = "stats.json"
 #: for writing over NFS, where the runs of a Ray cluster write).  Named like the staging folders,
 #: so that it is hidden and :func:`sweep` knows it.
 LOCK = ".newsclean-lock"
+#: What newsclean's own hidden files and folders in an output folder are named (the lock, the
+#: work and staging folders): never read as input.
+HIDDEN = ".newsclean-"
 
 
 class OutputError(RuntimeError):
@@ -84,7 +87,7 @@ def unmark(out: Path) -> None:
 def sweep(out: Path, keep: str) -> None:
     """Remove from ``out`` what killed runs and reports left there (hidden ``.newsclean-*``
     staging folders), except ``keep`` and the lock.  Only for the process holding ``out``."""
-    for entry in out.glob(".newsclean-*"):
+    for entry in out.glob(HIDDEN + "*"):
         if entry.name not in (keep, LOCK):
             remove(entry)
 
