@@ -5,6 +5,7 @@ The runs here are real ``python -m newsclean`` processes, killed (SIGKILL) or pa
 a moment the test can see: a shard folder or the staged outputs appearing, or the run waiting
 for the archive's write lock, which the test holds through SQLite itself.
 """
+import fcntl
 import json
 import os
 import random
@@ -23,6 +24,7 @@ from damage import KINDS, damage
 from newsclean.cli import main
 from newsclean.dedup import DedupOptions
 from newsclean.dedup.archive import Archive
+from newsclean.job import SCRATCH_LEFT_SECONDS
 from conftest import SEED
 from test_engines import article, outputs
 
@@ -200,10 +202,20 @@ def test_what_killed_runs_leave_is_cleaned_by_the_next(corpus, tmp_path):
     index = start("index", "add", corpus, "--index", tmp_path / "archive.sqlite", env=env)
     wait_for(lambda: list(temporary.glob("newsclean-index-*/.newsclean-work/shard-*")), index, "a shard was finished")
     kill(index)
-    again = subprocess.run([sys.executable, "-m", "newsclean", "index", "add", str(corpus), "--index",
-                            str(tmp_path / "archive.sqlite"), "-q"], env=env, capture_output=True, text=True)
+    [left] = temporary.glob("newsclean-index-*")
+    os.utime(left, (time.time() - 2 * SCRATCH_LEFT_SECONDS,) * 2)  # left a while ago
+    fresh = temporary / "newsclean-index-just-made"  # another command's, not locked yet
+    fresh.mkdir()
+    locked = os.open(temporary, os.O_RDONLY)
+    try:
+        fcntl.flock(locked, fcntl.LOCK_SH)  # anyone may hold a lock on the temporary folder
+        again = subprocess.run([sys.executable, "-m", "newsclean", "index", "add", str(corpus), "--index",
+                                str(tmp_path / "archive.sqlite"), "-q"], env=env, capture_output=True, text=True,
+                               timeout=120)
+    finally:
+        os.close(locked)
     assert again.returncode == 0, again.stderr
-    assert os.listdir(temporary) == []
+    assert os.listdir(temporary) == [fresh.name]
 
     out, archive = tmp_path / "out", tmp_path / "archive.sqlite"
     holder = sqlite3.connect(archive, isolation_level=None)

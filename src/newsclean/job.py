@@ -13,11 +13,11 @@ Everything the ``newsclean run`` command does is here, callable from Python:
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import importlib.metadata
 import json
 import os
 import shutil
+import stat
 import sys
 import tempfile
 import time
@@ -364,35 +364,30 @@ def _refuse_output_among_inputs(out: Path | str, inputs: Sequence[str]) -> None:
 
 #: The prefix of the work folders of ``index add``, in the temporary folder.
 SCRATCH = "newsclean-index-"
+#: A work folder left this many seconds ago (unchanged since), and held by no one, is what a
+#: killed ``index add`` left.  A live command locks its folder within moments of making it.
+SCRATCH_LEFT_SECONDS = 60
 
 
 @contextlib.contextmanager
 def _scratch() -> Iterator[Path]:
     """A work folder for ``index add`` in the temporary folder, held while the command runs and
-    removed after it.  The folders of this user's that killed commands left (held by no one) are
-    removed first.  Sweeping and making a folder happen one command at a time, under an OS lock on
-    the temporary folder, so that no command sweeps away a folder another has just made."""
+    removed after it.  The folders of this user's that killed commands left (held by no one, and
+    older than :data:`SCRATCH_LEFT_SECONDS`) are removed first; one that vanishes meanwhile was
+    another command's to remove."""
     temporary = Path(tempfile.gettempdir())
-    with contextlib.ExitStack() as stack:
-        with _exclusive(temporary):
-            for left in temporary.glob(SCRATCH + "*"):
-                if left.is_dir() and not left.is_symlink() and left.stat().st_uid == os.getuid():
-                    with contextlib.suppress(OutputError), held(left):
-                        shutil.rmtree(left)
-            work = stack.enter_context(held(Path(tempfile.mkdtemp(prefix=SCRATCH))))
-        stack.callback(shutil.rmtree, work, ignore_errors=True)
-        yield work
-
-
-@contextlib.contextmanager
-def _exclusive(folder: Path) -> Iterator[None]:
-    """An exclusive OS lock on ``folder`` while the block runs, waiting for it if need be."""
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
+    for left in temporary.glob(SCRATCH + "*"):
+        with contextlib.suppress(OutputError, FileNotFoundError):
+            found = left.lstat()
+            if stat.S_ISDIR(found.st_mode) and found.st_uid == os.getuid() \
+                    and time.time() - found.st_mtime > SCRATCH_LEFT_SECONDS:
+                with held(left):
+                    shutil.rmtree(left)
+    with held(Path(tempfile.mkdtemp(prefix=SCRATCH))) as work:
+        try:
+            yield work
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def _now() -> str:
