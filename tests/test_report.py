@@ -267,16 +267,46 @@ def test_a_bad_inputs_name_is_shown_escaped_on_the_terminal(tmp_path):
     assert not [c for c in shown if c != "\n" and not c.isprintable()], shown
 
 
-def test_an_edit_that_does_not_fit_its_text_is_one_line_naming_the_file(run_dir, tmp_path):
+def edited_run(run_dir, tmp_path, edit_record=None, edit_stats=None) -> Path:
+    """A copy of the run whose ``yuanhui-zhaoling`` record, or whose stats, were edited by hand."""
     copy = tmp_path / "run"
     shutil.copytree(run_dir, copy)
     records = [json.loads(line) for line in (copy / "corpus.jsonl").read_text(encoding="utf-8").splitlines()]
-    record = next(r for r in records if r["id"] == "yuanhui-zhaoling")
-    next(e for e in record["edits"] if e["rule"] == "displaced_continuation")["after"] = "不在文中"
+    if edit_record:
+        edit_record(next(r for r in records if r["id"] == "yuanhui-zhaoling"))
     (copy / "corpus.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
                                        encoding="utf-8")
-    for command in (["report", str(copy)], ["explain", "yuanhui-zhaoling", "--run", str(copy)]):
-        done = newsclean(*command)
-        message = done.stderr.decode("utf-8")
-        assert done.returncode == 1 and message.count("\n") == 1, message
-        assert f"{copy / 'corpus.jsonl'}: document 'yuanhui-zhaoling': edit 'displaced_continuation'" in message
+    if edit_stats:
+        stats = json.loads((copy / "stats.json").read_text(encoding="utf-8"))
+        edit_stats(stats)
+        (copy / "stats.json").write_text(json.dumps(stats), encoding="utf-8")
+    return copy
+
+
+def one_line(*command: str) -> str:
+    done = newsclean(*command)
+    message = done.stderr.decode("utf-8")
+    assert done.returncode == 1 and message.count("\n") == 1, message
+    return message
+
+
+def test_an_edit_that_does_not_fit_its_text_is_one_line_naming_the_file(run_dir, tmp_path):
+    def misplace(record):
+        next(e for e in record["edits"] if e["rule"] == "displaced_continuation")["after"] = "不在文中"
+    copy = edited_run(run_dir, tmp_path, edit_record=misplace)
+    edit = "document 'yuanhui-zhaoling': edit 'displaced_continuation'"
+    assert f"{copy} does not hold a valid run: {edit}" in one_line("report", str(copy))
+    assert f"{copy / 'corpus.jsonl'}: {edit}" in one_line("explain", "yuanhui-zhaoling", "--run", str(copy))
+
+
+@pytest.mark.parametrize("edit_record, edit_stats, said", [
+    (lambda r: r["edits"][0].pop("rule"), None, "missing field 'rule'"),
+    (lambda r: r.update(flags="x"), None, ""),
+    (None, lambda s: s.update(input=[]), ""),
+])
+def test_a_run_file_of_the_wrong_shape_is_one_line_not_a_bug(run_dir, tmp_path, edit_record, edit_stats, said):
+    copy = edited_run(run_dir, tmp_path, edit_record, edit_stats)
+    assert f"{copy} does not hold a valid run: {said}" in one_line("report", str(copy))
+    if edit_record:
+        assert f"{copy / 'corpus.jsonl'}: document 'yuanhui-zhaoling': {said}" in one_line(
+            "explain", "yuanhui-zhaoling", "--run", str(copy))

@@ -265,6 +265,11 @@ def _finish(result) -> None:
         sys.exit(BAD_INPUT)
 
 
+#: What a hand-edited or truncated run file raises when its records are read or shown: wrong
+#: JSON, a missing field, a value of the wrong type, an edit that does not fit its text.
+MALFORMED = (ValueError, KeyError, TypeError, AttributeError, IndexError)
+
+
 @main.command()
 @click.argument("run_dir", metavar="DIR", type=click.Path(exists=True, file_okay=False))
 def report(run_dir):
@@ -275,16 +280,15 @@ def report(run_dir):
                 documents = _read_records(folder / "corpus.jsonl")
                 clusters = _read_records(folder / "duplicates.jsonl")
                 stats = json.loads((folder / "stats.json").read_text(encoding="utf-8"))
-            except (OSError, ValueError) as err:
+            except FileNotFoundError as err:
                 raise click.ClickException(f"{run_dir} does not hold a finished run: {err}") from None
             with OutputDir(folder / ".newsclean-report") as staged:
-                try:
-                    write_report(staged.path("report.html"), documents, clusters, stats)
-                except ValueError as err:  # an edit that does not fit its document's text
-                    raise click.ClickException(f"{folder / 'corpus.jsonl'}: {err}") from None
+                write_report(staged.path("report.html"), documents, clusters, stats)
                 staged.commit(folder)
     except OutputError as err:
         raise SetupError(str(err)) from None
+    except MALFORMED as err:
+        raise click.ClickException(f"{run_dir} does not hold a valid run: {_malformed(err)}") from None
     click.echo(f"newsclean: wrote {folder / 'report.html'}", err=True)
 
 
@@ -300,15 +304,17 @@ def explain_command(doc_id, run_dir, stage):
     try:
         with path.open(encoding="utf-8") as f:
             record = next((r for r in map(json.loads, f) if str(r["id"]) == doc_id), None)
-    except (OSError, ValueError) as err:
-        raise click.ClickException(f"cannot read {path}: {err}") from None
-    if record is None:
-        raise click.ClickException(f"no document {doc_id!r} in {path}")
-    try:
+        if record is None:
+            raise click.ClickException(f"no document {doc_id!r} in {path}")
         for line in explain(record, color=sys.stdout.isatty(), stage=None if stage == "all" else stage):
             click.echo(line)
-    except ValueError as err:  # an edit that does not fit the document's text
-        raise click.ClickException(f"{path}: document {doc_id!r}: {err}") from None
+    except MALFORMED as err:
+        raise click.ClickException(f"{path}: document {doc_id!r}: {_malformed(err)}") from None
+
+
+def _malformed(err: Exception) -> str:
+    """What was wrong with a run file, in words (a KeyError alone shows only the key)."""
+    return f"missing field {err}" if isinstance(err, KeyError) else str(err)
 
 
 def _read_records(path: Path) -> list[dict]:
