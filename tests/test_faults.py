@@ -294,6 +294,8 @@ def test_a_binary_file_named_jsonl_gives_a_few_lines_and_a_count(tmp_path):
     assert done.returncode == 1 and len(errors) == 11
     bad = sum(1 for line in data.split(b"\n") if line.decode("utf-8", "replace").strip())  # blank lines are skipped
     assert errors[-1] == f"newsclean: error: {tmp_path}/noise.jsonl: {bad - 10} more bad line(s), not listed"
+    assert f"newsclean: {bad} bad input(s)" in done.stderr  # every bad line counted, listed or not
+    assert json.loads((tmp_path / "out" / "stats.json").read_text(encoding="utf-8"))["input"]["errors"] == bad
 
 
 def test_a_raw_control_character_is_named_with_its_column(tmp_path):

@@ -261,7 +261,7 @@ def _execute(job, quiet: bool, writes: str):
 
 def _finish(result) -> None:
     if result.errors:
-        click.echo(f"newsclean: {len(result.errors)} bad input(s); see the errors above", err=True)
+        click.echo(f"newsclean: {result.bad_inputs} bad input(s); see the errors above", err=True)
         sys.exit(BAD_INPUT)
 
 

@@ -77,6 +77,15 @@ class RunResult:
     #: Shards a killed run had finished, reused by ``--resume``.
     resumed: int = 0
 
+    @property
+    def bad_inputs(self) -> int:
+        """How many inputs were bad (one error may stand for many lines of a file)."""
+        return _bad_inputs(self.errors)
+
+
+def _bad_inputs(errors: list[InputError]) -> int:
+    return sum(e.count for e in errors)
+
 
 class StrictError(RuntimeError):
     """Raised under ``strict`` at the first bad input; nothing has been written."""
@@ -397,7 +406,7 @@ def _now() -> str:
 def _summary(batch: _Batch, written: int, characters: int, clustering: Clustering) -> dict:
     stats, errors = batch.stats, batch.errors
     return {
-        "input": {"documents": batch.documents, "errors": len(errors), "bytes": batch.bytes_in,
+        "input": {"documents": batch.documents, "errors": _bad_inputs(errors), "bytes": batch.bytes_in,
                   "characters": batch.chars_in},
         "output": {"documents": written, "characters": characters, "duplicates_marked": clustering.duplicates,
                    "clusters": clustering.levels},

@@ -55,6 +55,8 @@ class InputError:
 
     source: str
     message: str
+    #: The bad inputs this one stands for (the bad lines of a file past those listed).
+    count: int = 1
 
     def __str__(self) -> str:
         text = f"{self.source}: {self.message}"
@@ -223,7 +225,7 @@ def _read_jsonl_lines(stream: Iterable[bytes], source: str, id_field: str,
         if item is not None:
             yield item
     if unlisted:
-        yield InputError(source, f"{unlisted} more bad line(s), not listed")
+        yield InputError(source, f"{unlisted} more bad line(s), not listed", unlisted)
 
 
 def _read_record(raw: bytes, number: int, where: str, id_field: str,
