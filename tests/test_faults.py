@@ -119,6 +119,7 @@ def test_a_full_disk_is_one_line_naming_the_folder_and_exit_3_in_the_work_folder
             [line] = done.stderr.splitlines()
             assert line.startswith(f"Error: {out}") and line.endswith(": no space left on device"), line
             assert not (out / "stats.json").exists() and not (out / "corpus.jsonl").exists()
+            assert not list(out.glob(".newsclean-work/*.partial"))  # what failed to fit is not kept
             phases.add("outputs" if len(list(out.glob(".newsclean-work/shard-??????"))) == 3 else "work folder")
         size *= 2
     assert phases == {"work folder", "outputs"}

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import pickle
 import shutil
 from dataclasses import asdict
@@ -39,7 +38,7 @@ from ..dedup.prints import Prints
 from ..document import Document
 from ..io import InputError
 from ..io.files import forget, read_at
-from ..io.write import remove, sync
+from ..io.write import put, remove, sync
 from ..pipeline import RunStats, StageStats
 from .shards import Shard, ShardResult
 
@@ -76,7 +75,7 @@ class Spool:
         folder.mkdir(parents=True)
         partial = folder / "manifest.partial"
         partial.write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
-        _put(partial, found)
+        put(partial, found)
         return cls(folder)
 
     def remove(self) -> None:
@@ -114,7 +113,7 @@ class Spool:
         partial = path.with_name(path.name + ".partial")  # not the shard folder's own partial name
         with open(partial, "wb") as f:
             pickle.dump(shard, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(partial, path)
+        put(partial, path)
 
     def staged(self, number: int) -> Shard:
         """The shard :meth:`stage` wrote."""
@@ -130,8 +129,21 @@ class Spool:
         partial = final.with_name(final.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir()
-        (partial / "records.jsonl").write_bytes(result.records)
-        result.prints.save(partial)
+        try:
+            self._write(result, partial)
+        except BaseException:  # a full disk: what was written of the shard would keep it full
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
+        forget(final)
+        remove(final)  # a shard a power loss left short (see :meth:`done`)
+        put(partial, final)
+        self._staged(result.number).unlink(missing_ok=True)
+
+    @staticmethod
+    def _write(result: ShardResult, folder: Path) -> None:
+        """A finished shard's files in ``folder``, synced."""
+        (folder / "records.jsonl").write_bytes(result.records)
+        result.prints.save(folder)
         lines = result.records.split(b"\n")[:-1]
         summary = {
             "stats": {"stages": {name: asdict(s) for name, s in result.stats.stages.items()},
@@ -139,15 +151,11 @@ class Spool:
             "errors": [[e.source, e.message] for e in result.errors],
             "offsets": np.cumsum([0] + [len(line) + 1 for line in lines]).tolist(),
             "sizes": list(result.prints.sizes),
-            "files": {path.name: path.stat().st_size for path in partial.iterdir()},
+            "files": {path.name: path.stat().st_size for path in folder.iterdir()},
         }
-        (partial / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
-        for path in partial.iterdir():
+        (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+        for path in folder.iterdir():
             sync(path)
-        forget(final)
-        remove(final)  # a shard a power loss left short (see :meth:`done`)
-        _put(partial, final)
-        self._staged(result.number).unlink(missing_ok=True)
 
     def summary(self, number: int) -> tuple[RunStats, list[InputError], tuple[int, int, int]]:
         """The stage counts, the failed documents and the fingerprints' sizes
@@ -181,11 +189,3 @@ class Spool:
         start, end = int(offsets[index]), int(offsets[index + 1])
         record = json.loads(read_at(self._shard(number) / "records.jsonl", start, end - start))
         return Document(record["id"], record["text"], record["source"])
-
-
-def _put(partial: Path, final: Path) -> None:
-    """Rename ``partial`` (a file or a folder, its data synced) to ``final``, durably: the
-    rename reaches the disk before anything written later."""
-    sync(partial)
-    os.replace(partial, final)
-    sync(final.parent)

@@ -110,6 +110,14 @@ def sync(path: Path) -> None:
         os.close(fd)
 
 
+def put(partial: Path, final: Path) -> None:
+    """Rename ``partial`` (a file or a folder, its data synced) to ``final``, durably: its
+    entries, then the rename, reach the disk before anything written later."""
+    sync(partial)
+    os.replace(partial, final)
+    sync(final.parent)
+
+
 def publish(staged: Path, out: Path) -> None:
     """Move every file of the folder ``staged`` into ``out``, the completion marker last and
     only once the other moves are on disk.  A file missing from ``staged`` was moved by a run
@@ -148,8 +156,7 @@ class OutputDir:
         """Sync the staged files to disk and rename the staging folder ``ready``: a folder of that
         name holds every output, for :func:`publish`."""
         self._sync()
-        os.replace(self.staging, ready)
-        sync(ready.parent)
+        put(self.staging, ready)
 
     def commit(self, out: Path) -> None:
         """Sync the staged files to disk and move them into ``out`` (:func:`publish`)."""
