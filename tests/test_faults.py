@@ -306,10 +306,8 @@ def test_a_raw_control_character_is_named_with_its_column(tmp_path):
         f"newsclean: error: {tmp_path}/in.jsonl:1: malformed JSON: Invalid control character U+0000 at column 23"]
 
 
-@pytest.mark.parametrize("signum, code, said", [(signal.SIGTERM, 143, "terminated"),
-                                                 (signal.SIGINT, 130, "interrupted")])
-def test_a_signal_stops_the_run_cleanly_with_its_exit_code(tmp_path, signum, code, said):
-    """Sent while worker processes are busy: the run unwinds (no leaked semaphore), says one line."""
+def busy_run(tmp_path: Path) -> tuple[subprocess.Popen, Path]:
+    """A run of 200 shards on two workers, and its output folder, once its first shard is done."""
     (tmp_path / "in.jsonl").write_text(
         "".join(record(n, f"{GOOD}第{n}段。\n{GOOD[::-1]}") + "\n" for n in range(20_000)), encoding="utf-8")
     out = tmp_path / "out"
@@ -318,6 +316,14 @@ def test_a_signal_stops_the_run_cleanly_with_its_exit_code(tmp_path, signum, cod
     deadline = time.monotonic() + 120
     while not list(out.glob(".newsclean-work/shard-??????")) and run.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
+    return run, out
+
+
+@pytest.mark.parametrize("signum, code, said", [(signal.SIGTERM, 143, "terminated"),
+                                                 (signal.SIGINT, 130, "interrupted")])
+def test_a_signal_stops_the_run_cleanly_with_its_exit_code(tmp_path, signum, code, said):
+    """Sent while worker processes are busy: the run unwinds (no leaked semaphore), says one line."""
+    run, out = busy_run(tmp_path)
     run.send_signal(signum)
     stderr = run.communicate(timeout=120)[1]  # to its end: a resource tracker's warning comes last
     assert len(list(out.glob(".newsclean-work/shard-??????"))) < 200, "the run finished before the signal"
@@ -337,14 +343,7 @@ def children(pid: int) -> list[int]:
 
 def test_a_worker_killed_is_one_line_and_exit_3(tmp_path):
     """The out-of-memory killer ends a worker: no traceback of a broken pool."""
-    (tmp_path / "in.jsonl").write_text(
-        "".join(record(n, f"{GOOD}第{n}段。\n{GOOD[::-1]}") + "\n" for n in range(20_000)), encoding="utf-8")
-    out = tmp_path / "out"
-    run = subprocess.Popen([sys.executable, "-m", "newsclean", "run", str(tmp_path / "in.jsonl"), "--out", str(out),
-                            "--shard-size", "100", "--workers", "2", "-q"], stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while not list(out.glob(".newsclean-work/shard-??????")) and run.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
+    run, out = busy_run(tmp_path)
     [server] = [pid for pid in children(run.pid) if b"forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()]
     os.kill(children(server)[0], signal.SIGKILL)  # a worker
     stderr = run.communicate(timeout=120)[1]

@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import regex
@@ -119,6 +120,19 @@ def test_a_killed_rerun_leaves_no_finished_looking_output(corpus, tmp_path):
 # -- item 7: the outputs look finished only once the archive holds the batch -------------------
 
 
+def killed_while_archiving(corpus, out: Path, archive: Path) -> None:
+    """Run into ``out`` with ``archive``, and kill the run while it waits to add its batch (its
+    outputs written): another connection holds the archive's write lock meanwhile."""
+    holder = sqlite3.connect(archive, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    run = start("run", corpus, "--out", out, "--index", archive)
+    wait_for(lambda: (out / ".newsclean-work" / "outputs").is_dir() or (out / "stats.json").exists(), run,
+             "the outputs were written")
+    kill(run)
+    holder.execute("ROLLBACK")
+    holder.close()
+
+
 def test_outputs_look_finished_only_once_the_archive_holds_the_batch(corpus, tmp_path):
     earlier = tmp_path / "earlier.jsonl"
     earlier.write_text("".join(corpus.read_text(encoding="utf-8").splitlines(keepends=True)[:8]), encoding="utf-8")
@@ -128,14 +142,7 @@ def test_outputs_look_finished_only_once_the_archive_holds_the_batch(corpus, tmp
     reference = clean(corpus, tmp_path / "reference", "--index", tmp_path / "reference.sqlite")
 
     out = tmp_path / "out"
-    holder = sqlite3.connect(archive, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")  # the run waits here to add its batch
-    run = start("run", corpus, "--out", out, "--index", archive)
-    wait_for(lambda: (out / ".newsclean-work" / "outputs").is_dir() or (out / "stats.json").exists(), run,
-             "the outputs were written")
-    kill(run)
-    holder.execute("ROLLBACK")
-    holder.close()
+    killed_while_archiving(corpus, out, archive)
     assert not (out / "stats.json").exists()
 
     resumed = invoke("run", corpus, "--out", out, "--index", archive, "--resume", *SHARDS)
@@ -218,14 +225,7 @@ def test_what_killed_runs_leave_is_cleaned_by_the_next(corpus, tmp_path):
     assert os.listdir(temporary) == [fresh.name]
 
     out, archive = tmp_path / "out", tmp_path / "archive.sqlite"
-    holder = sqlite3.connect(archive, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")  # the run waits here with its outputs staged
-    run = start("run", corpus, "--out", out, "--index", archive)
-    wait_for(lambda: (out / ".newsclean-work" / "outputs").is_dir() or (out / "stats.json").exists(), run,
-             "the outputs were written")
-    kill(run)
-    holder.execute("ROLLBACK")
-    holder.close()
+    killed_while_archiving(corpus, out, archive)
     legacy = out / ".newsclean-k2j4x9_a"  # what a run of an earlier version, killed while writing, left
     legacy.mkdir()
     (legacy / "corpus.jsonl").write_text("{}\n", encoding="utf-8")

@@ -72,18 +72,12 @@ class RedisArchive:
         """The archive at ``url`` for reading only, without the lock, with the settings it was
         built with."""
         redis, client = cls._client(url)
-        try:
+        with _closed_on_failure(redis, client, url):
             meta = client.hgetall(f"{PREFIX}:meta")
             if not meta:
                 raise ArchiveError(f"{url} holds no newsclean archive")
             settings = DedupSettings(**json.loads(meta["settings"]))
             check_meta(meta, url, settings)
-        except redis.RedisError as err:
-            client.close()
-            raise ArchiveError(f"cannot use the archive {url}: {err}") from None
-        except ArchiveError:
-            client.close()
-            raise
         return cls(url, client, None, settings)
 
     @classmethod
@@ -107,18 +101,12 @@ class RedisArchive:
     def open(cls, url: str, settings: DedupSettings) -> "RedisArchive":
         redis, client = cls._client(url)
         token = f"{os.getpid()}-{uuid.uuid4().hex}"
-        try:
+        with _closed_on_failure(redis, client, url):
             if not client.set(LOCK, token, nx=True, ex=LOCK_SECONDS):
                 raise ArchiveError(f"the archive {url} is in use by another run; try again when it has finished "
                                    f"(if that run died, its lock ends within {LOCK_SECONDS} s, or at once with "
                                    f"'newsclean index unlock {url}')")
             archive = cls(url, client, token, settings)
-        except redis.RedisError as err:
-            client.close()
-            raise ArchiveError(f"cannot use the archive {url}: {err}") from None
-        except ArchiveError:
-            client.close()
-            raise
         try:
             archive._check_meta()
         except (redis.RedisError, ArchiveError) as err:
@@ -250,3 +238,16 @@ class RedisArchive:
                 pipe.execute()
             except redis.WatchError:
                 raise lost from None
+
+
+@contextlib.contextmanager
+def _closed_on_failure(redis, client, url: str):
+    """Close ``client`` if the block fails; a Redis error becomes :class:`ArchiveError`."""
+    try:
+        yield
+    except redis.RedisError as err:
+        client.close()
+        raise ArchiveError(f"cannot use the archive {url}: {err}") from None
+    except BaseException:
+        client.close()
+        raise
