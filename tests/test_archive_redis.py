@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from newsclean.cli import main
 from newsclean.dedup import DedupOptions
 from newsclean.dedup.archive import ArchivedDocument, ArchiveError, open_archive
-from newsclean.dedup.archive_redis import LOCK, LOCK_SECONDS, RENEW_SECONDS
+from newsclean.dedup.archive.redis import LOCK, LOCK_SECONDS, RENEW_SECONDS
 from conftest import read_jsonl
 from test_archive import batches, pairs, run  # noqa: F401 (the fixture)
 from test_lifecycle import DOCUMENTS, SHARDS, corpus, invoke, kill, shards, start, wait_for  # noqa: F401 (the fixture)
