@@ -76,7 +76,24 @@ class Archive(Protocol):
         were added."""
 
     def stats(self) -> dict:
-        """What the archive holds, as ``index stats`` prints it."""
+        """What the archive holds, with the same keys in both back-ends:
+
+        ``path``
+            where it is (the file, or the Redis URL);
+        ``format``, ``settings``
+            its format and the :class:`DedupSettings` it was built with;
+        ``documents``, ``paragraphs``
+            how many are archived;
+        ``buckets``
+            the entries of its LSH index, one per archived paragraph and band (SQLite counts
+            its bucket rows; Redis, which would have to scan its keys, computes paragraphs ×
+            bands, which its :meth:`add` makes exact);
+        ``first_seen``, ``last_seen``
+            when the first and the last document was added (``None`` while empty);
+        ``bytes``
+            the storage it takes: the SQLite file's size, or the memory the Redis server uses
+            (``used_memory`` of ``INFO``, which counts the server's other databases too: Redis
+            cannot tell one database's share cheaply; ``None`` if the server refuses ``INFO``)."""
 
     def close(self) -> None:
         """Release the archive's lock, if held, and its connection."""

@@ -195,10 +195,27 @@ class RedisArchive:
 
     @store_errors
     def stats(self) -> dict:
+        """What the archive holds (the keys are :meth:`~newsclean.dedup.archive.base.Archive.stats`'s):
+        ``buckets`` is paragraphs × bands, exact since :meth:`add` puts each paragraph in one
+        bucket per band, where counting would scan every key; ``bytes`` is the server's
+        ``used_memory``, or ``None`` if it refuses ``INFO`` to this client."""
         meta = self._r.hgetall(f"{PREFIX}:meta")
-        return {"path": self.url, "format": int(meta["format"]), "settings": json.loads(meta["settings"]),
-                "documents": self._r.hlen(f"{PREFIX}:ids"), "paragraphs": int(self._r.get(f"{PREFIX}:items") or 0),
-                "first_seen": self._r.get(f"{PREFIX}:first_seen"), "last_seen": self._r.get(f"{PREFIX}:last_seen")}
+        settings = json.loads(meta["settings"])
+        paragraphs = int(self._r.get(f"{PREFIX}:items") or 0)
+        return {"path": self.url, "format": int(meta["format"]), "settings": settings,
+                "documents": self._r.hlen(f"{PREFIX}:ids"), "paragraphs": paragraphs,
+                "buckets": paragraphs * settings["bands"],
+                "first_seen": self._r.get(f"{PREFIX}:first_seen"), "last_seen": self._r.get(f"{PREFIX}:last_seen"),
+                "bytes": self._used_memory()}
+
+    def _used_memory(self) -> int | None:
+        """The server's ``used_memory``, or ``None`` if it refuses ``INFO`` to this client (an ACL
+        or a renamed command, as managed services have): a run's batch is added all the same."""
+        import redis
+        try:
+            return self._r.info("memory")["used_memory"]
+        except redis.ResponseError:
+            return None
 
     @store_errors
     def add(self, documents: Sequence[ArchivedDocument], bands: Sequence[np.ndarray], when: str) -> int:
