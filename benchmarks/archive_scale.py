@@ -22,7 +22,7 @@ from pathlib import Path
 from common import corpus_text, slice_article
 
 from newsclean.dedup import DedupOptions, Deduplicator
-from newsclean.dedup.archive import Archive
+from newsclean.dedup.archive import open_archive
 from newsclean.document import Document
 
 BATCH = 5000
@@ -53,7 +53,7 @@ def main() -> None:
             options = DedupOptions()
             add_seconds = 0.0
             sample: list[Document] = []
-            with Archive.open(path, options.settings) as archive:
+            with open_archive(path, options.settings) as archive:
                 for start in range(0, size, BATCH):
                     batch = documents(base, min(BATCH, size - start), rng, f"a{start}-")
                     sample += rng.sample(batch, min(len(batch), math.ceil(500 * BATCH / size)))

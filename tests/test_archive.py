@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from newsclean.cli import main
 from newsclean.dedup import DedupOptions
-from newsclean.dedup.archive import Archive, ArchiveError
+from newsclean.dedup.archive import ArchiveError, open_archive
 from conftest import SAMPLES, read_jsonl
 
 GOLDEN = (SAMPLES / "expected" / "seed.txt").read_text(encoding="utf-8").split("\n")
@@ -79,7 +79,7 @@ def test_index_add_and_stats(batches, tmp_path):
 def test_a_second_run_on_the_same_archive_refuses_clearly(batches, tmp_path):
     first, _ = batches
     index = tmp_path / "archive.sqlite"
-    with Archive.open(index, DedupOptions().settings):
+    with open_archive(index, DedupOptions().settings):
         result = CliRunner().invoke(main, ["run", first, "--out", str(tmp_path / "out"), "--index", str(index)])
     assert result.exit_code == 3 and "is in use by another run" in result.stderr
     assert not (tmp_path / "out" / "corpus.jsonl").exists()
@@ -95,7 +95,7 @@ def test_an_archive_of_another_format_or_settings_is_refused(batches, tmp_path):
     with sqlite3.connect(index) as db:
         db.execute("UPDATE meta SET value = '999' WHERE name = 'format'")
     with pytest.raises(ArchiveError, match="archive of format 999; this newsclean reads format 1"):
-        Archive.open(index, DedupOptions().settings)
+        open_archive(index, DedupOptions().settings)
 
 
 def test_a_failure_while_adding_leaves_the_archive_as_it_was(batches, tmp_path, monkeypatch):
@@ -140,12 +140,12 @@ def test_a_killed_run_leaves_an_archive_that_opens_and_a_rerun_completes(tmp_pat
     time.sleep(1.0)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
-    with Archive.open(index, DedupOptions().settings) as archive:
+    with open_archive(index, DedupOptions().settings) as archive:
         partial = archive.stats()["documents"]
     assert partial in (0, 1500)  # one transaction: all of the batch or none of it
     rerun = subprocess.run(["newsclean", "index", "add", source, "--index", str(index), "-q"], timeout=300)
     assert rerun.returncode == 0
-    with Archive.open(index, DedupOptions().settings) as archive:
+    with open_archive(index, DedupOptions().settings) as archive:
         assert archive.stats()["documents"] == 1500
 
 
@@ -154,8 +154,8 @@ def held_by_another_process(index):
     """The archive ``index`` held open, as a run holds it, by a process of its own until the block ends."""
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys; from newsclean.dedup import DedupOptions; "
-                               "from newsclean.dedup.archive import Archive; "
-                               f"archive = Archive.open({str(index)!r}, DedupOptions().settings); "
+                               "from newsclean.dedup.archive import open_archive; "
+                               f"archive = open_archive({str(index)!r}, DedupOptions().settings); "
                                "print('held', flush=True); sys.stdin.read()"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:

@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from damage import KINDS, damage
 from newsclean.cli import main
 from newsclean.dedup import DedupOptions
-from newsclean.dedup.archive import Archive
+from newsclean.dedup.archive import open_archive
 from newsclean.job import SCRATCH_LEFT_SECONDS
 from conftest import SEED
 from test_engines import article, outputs
@@ -148,7 +148,7 @@ def test_outputs_look_finished_only_once_the_archive_holds_the_batch(corpus, tmp
     resumed = invoke("run", corpus, "--out", out, "--index", archive, "--resume", *SHARDS)
     assert resumed.exit_code == 0, resumed.stderr
     assert outputs(out) == reference
-    with Archive.open(archive, DedupOptions().settings) as held:
+    with open_archive(archive, DedupOptions().settings) as held:
         assert held.stats()["documents"] == DOCUMENTS
 
 

@@ -10,6 +10,9 @@ lock of a run that died is gone soon; :meth:`RedisArchive.unlock` breaks it at o
 A run adds its batch only if it still holds its lock (a transaction that watches the
 lock key).  Reading (``index stats``) takes no lock.  Needs
 ``pip install 'newsclean[redis]'``.
+
+>>> bucket_key(4294967303)  # band 1, hash 7
+'newsclean:bucket:4294967303'
 """
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .archive import ArchivedDocument, ArchiveError, DedupSettings, _buckets, check_meta, store_errors
+from .base import ArchivedDocument, ArchiveError, DedupSettings, bucket_keys, check_meta, store_errors
 
 #: A run's lock expires this many seconds after it was last renewed: a run that dies without
 #: releasing it holds the archive no longer than this.
@@ -150,12 +153,14 @@ class RedisArchive:
 
     @store_errors
     def candidates(self, bands: np.ndarray) -> list[tuple[int, int]]:
-        buckets = _buckets(bands)
+        """``(row, archived item)`` for every row of ``bands`` sharing a band with an archived
+        paragraph."""
+        buckets = bucket_keys(bands)
         rows = np.repeat(np.arange(len(bands)), bands.shape[1]).tolist()
         keys = buckets.ravel().tolist()
         pipe = self._r.pipeline(transaction=False)
         for bucket in keys:
-            pipe.smembers(f"{PREFIX}:bucket:{bucket}")
+            pipe.smembers(bucket_key(bucket))
         found = set()
         for row, members in zip(rows, pipe.execute()):
             found.update((row, int(item)) for item in members)
@@ -163,6 +168,7 @@ class RedisArchive:
 
     @store_errors
     def paragraphs(self, items: Iterable[int]) -> dict[int, tuple[int, int, str]]:
+        """``item -> (doc, paragraph, key)`` for archived paragraph items."""
         items = sorted(set(items))
         pipe = self._r.pipeline(transaction=False)
         for item in items:
@@ -172,6 +178,7 @@ class RedisArchive:
 
     @store_errors
     def documents(self, docs: Iterable[int]) -> dict[int, ArchivedDocument]:
+        """``doc -> ArchivedDocument`` (without its paragraph keys) for archived documents."""
         docs = sorted(set(docs))
         pipe = self._r.pipeline(transaction=False)
         for doc in docs:
@@ -180,19 +187,43 @@ class RedisArchive:
                 for doc, h in zip(docs, pipe.execute()) if h}
 
     @store_errors
+    def known_ids(self, ids: Sequence[str]) -> set[str]:
+        """Those of the document ids ``ids`` that the archive holds."""
+        ids = list(ids)
+        archived = self._r.hmget(f"{PREFIX}:ids", ids) if ids else []
+        return {i for i, doc in zip(ids, archived) if doc is not None}
+
+    @store_errors
     def stats(self) -> dict:
+        """What the archive holds (the keys are :meth:`~newsclean.dedup.archive.base.Archive.stats`'s):
+        ``buckets`` is paragraphs × bands, exact since :meth:`add` puts each paragraph in one
+        bucket per band, where counting would scan every key; ``bytes`` is the server's
+        ``used_memory``, or ``None`` if it refuses ``INFO`` to this client."""
         meta = self._r.hgetall(f"{PREFIX}:meta")
-        return {"path": self.url, "format": int(meta["format"]), "settings": json.loads(meta["settings"]),
-                "documents": self._r.hlen(f"{PREFIX}:ids"), "paragraphs": int(self._r.get(f"{PREFIX}:items") or 0),
-                "first_seen": self._r.get(f"{PREFIX}:first_seen"), "last_seen": self._r.get(f"{PREFIX}:last_seen")}
+        settings = json.loads(meta["settings"])
+        paragraphs = int(self._r.get(f"{PREFIX}:items") or 0)
+        return {"path": self.url, "format": int(meta["format"]), "settings": settings,
+                "documents": self._r.hlen(f"{PREFIX}:ids"), "paragraphs": paragraphs,
+                "buckets": paragraphs * settings["bands"],
+                "first_seen": self._r.get(f"{PREFIX}:first_seen"), "last_seen": self._r.get(f"{PREFIX}:last_seen"),
+                "bytes": self._used_memory()}
+
+    def _used_memory(self) -> int | None:
+        """The server's ``used_memory``, or ``None`` if it refuses ``INFO`` to this client (an ACL
+        or a renamed command, as managed services have): a run's batch is added all the same."""
+        import redis
+        try:
+            return self._r.info("memory")["used_memory"]
+        except redis.ResponseError:
+            return None
 
     @store_errors
     def add(self, documents: Sequence[ArchivedDocument], bands: Sequence[np.ndarray], when: str) -> int:
         """Add documents not archived yet, all in one MULTI/EXEC transaction."""
-        archived = self._r.hmget(f"{PREFIX}:ids", [d.id for d in documents]) if documents else []
+        known = self.known_ids([d.id for d in documents])
         new, seen = [], set()
-        for d, rows, existing in zip(documents, bands, archived):
-            if existing is None and d.id not in seen:
+        for d, rows in zip(documents, bands):
+            if d.id not in known and d.id not in seen:
                 new.append((d, rows))
                 seen.add(d.id)
         if not new:
@@ -210,8 +241,8 @@ class RedisArchive:
             for (paragraph, key), row in zip(d.paragraph_keys, rows):
                 item += 1
                 pipe.hset(f"{PREFIX}:paragraph:{item}", mapping={"doc": doc_id, "paragraph": paragraph, "key": key})
-                for bucket in _buckets(row[None, :]).ravel().tolist():
-                    pipe.sadd(f"{PREFIX}:bucket:{bucket}", item)
+                for bucket in bucket_keys(row[None, :]).ravel().tolist():
+                    pipe.sadd(bucket_key(bucket), item)
         pipe.incrby(f"{PREFIX}:items", paragraphs)
         pipe.setnx(f"{PREFIX}:first_seen", when)
         pipe.set(f"{PREFIX}:last_seen", when)
@@ -238,6 +269,12 @@ class RedisArchive:
                 pipe.execute()
             except redis.WatchError:
                 raise lost from None
+
+
+def bucket_key(bucket: int) -> str:
+    """The key of the set of paragraph items in the LSH bucket ``bucket`` (see
+    :func:`~newsclean.dedup.archive.base.bucket_keys`)."""
+    return f"{PREFIX}:bucket:{bucket}"
 
 
 @contextlib.contextmanager

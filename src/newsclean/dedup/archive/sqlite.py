@@ -1,5 +1,5 @@
 """The archive index: every document and paragraph seen before, in an SQLite file (or, for a
-team sharing one, in Redis: :mod:`newsclean.dedup.archive_redis`).
+team sharing one, in Redis: :mod:`newsclean.dedup.archive.redis`).
 
 Each run looks its paragraphs up in the archive by their LSH band hashes,
 verifies the candidates on the stored comparison keys, and afterwards adds its
@@ -10,12 +10,12 @@ the same time refuses with a clear message; the lock ends with the process.  A
 file with several names (hard links) is refused: SQLite keeps its journal next
 to the name it was opened by, so a run killed under one name and resumed under
 another would corrupt it.  A file that is not a newsclean archive is refused,
-and left as it was.  :func:`read_archive` reads an archive without its lock,
-while a run holds it.
+and left as it was.  :meth:`SqliteArchive.reader` reads an archive without its
+lock, while a run holds it.
 
 >>> import tempfile, pathlib, numpy as np
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "archive.sqlite"
->>> with Archive.open(path, DedupSettings(5, 128, 32, 4)) as archive:
+>>> with SqliteArchive.open(path, DedupSettings(5, 128, 32, 4)) as archive:
 ...     added = archive.add([ArchivedDocument("a", "a.txt", "临颍县近年来始终坚持", [(0, "临颍县近年来始终坚持")])],
 ...                         [np.arange(32, dtype=np.uint32)[None, :]], "2026-11-28T00:00:00")
 ...     added, archive.stats()["documents"]
@@ -24,17 +24,16 @@ while a run holds it.
 from __future__ import annotations
 
 import fcntl
-import functools
 import json
 import os
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
 
-FORMAT = 1
+from .base import ArchivedDocument, ArchiveError, DedupSettings, bucket_keys, check_meta, store_errors
+
 #: Band-hash lookups are sent to SQLite this many at a time.
 LOOKUP_CHUNK = 500
 #: Bucket rows are inserted this many at a time (bounds the Python list built for them).
@@ -44,33 +43,6 @@ INSERT_CHUNK = 100_000
 BUSY_SECONDS = 30
 #: The tables of an archive; a database with other tables belongs to another program.
 TABLES = {"meta", "documents", "paragraphs", "buckets"}
-
-
-class ArchiveError(RuntimeError):
-    """The archive cannot be used: another run holds it, it was written by another version, or it
-    is not an archive."""
-
-
-@dataclass(frozen=True)
-class DedupSettings:
-    """What must match between an archive and a run for their fingerprints to be comparable."""
-
-    ngram: int
-    num_perm: int
-    bands: int
-    rows: int
-
-
-@dataclass
-class ArchivedDocument:
-    """A document as the archive keeps it: id, source, comparison key, and its paragraphs'
-    ``(index, key)``."""
-
-    id: str
-    source: str
-    key: str
-    paragraph_keys: list[tuple[int, str]]
-    first_seen: str = ""
 
 
 SCHEMA = """
@@ -86,49 +58,7 @@ CREATE TABLE IF NOT EXISTS buckets (
 """
 
 
-def open_archive(location: str | Path, settings: DedupSettings):
-    """The archive at ``location``, an SQLite file or ``redis://HOST:PORT/DB``, locked for a run."""
-    if _in_redis(location):
-        from .archive_redis import RedisArchive
-        return RedisArchive.open(str(location), settings)
-    return Archive.open(location, settings)
-
-
-def read_archive(location: str | Path):
-    """The archive at ``location`` opened for reading only, without taking its lock: a run may
-    be using it meanwhile."""
-    if _in_redis(location):
-        from .archive_redis import RedisArchive
-        return RedisArchive.reader(str(location))
-    return Archive.reader(location)
-
-
-def unlock_archive(location: str | Path) -> str:
-    """Break the lock that a run which died left on the archive at ``location``; what was done,
-    in a sentence for the user."""
-    if _in_redis(location):
-        from .archive_redis import RedisArchive
-        return RedisArchive.unlock(str(location))
-    return f"{location} is locked only while a process has it open (an OS lock): there is nothing to unlock"
-
-
-def _in_redis(location: str | Path) -> bool:
-    return str(location).startswith(("redis://", "rediss://", "unix://"))
-
-
-def store_errors(method):
-    """Decorate an archive's method: an error of the store behind it (``self.failures``: a
-    disk that failed or filled, a server gone) becomes :class:`ArchiveError` naming the archive."""
-    @functools.wraps(method)
-    def guarded(self, *args, **kwargs):
-        try:
-            return method(self, *args, **kwargs)
-        except self.failures as err:
-            raise ArchiveError(f"cannot use the archive {self.location}: {err}") from None
-    return guarded
-
-
-class Archive:
+class SqliteArchive:
     """An open SQLite archive; use :meth:`open` as a context manager."""
 
     failures = (sqlite3.DatabaseError,)
@@ -138,7 +68,7 @@ class Archive:
         self.location = str(path)
 
     @classmethod
-    def open(cls, path: Path | str, settings: DedupSettings) -> "Archive":
+    def open(cls, path: Path | str, settings: DedupSettings) -> "SqliteArchive":
         """Open (or create) the archive at ``path`` for runs with ``settings``, locked."""
         path = Path(path)
         try:
@@ -167,7 +97,7 @@ class Archive:
         return cls(path, db, lock, settings)
 
     @classmethod
-    def reader(cls, path: Path | str) -> "Archive":
+    def reader(cls, path: Path | str) -> "SqliteArchive":
         """The archive at ``path`` for reading only, without the lock, with the settings it was
         built with."""
         path = Path(path)
@@ -193,7 +123,7 @@ class Archive:
         if self._lock is not None:
             os.close(self._lock)
 
-    def __enter__(self) -> "Archive":
+    def __enter__(self) -> "SqliteArchive":
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -205,7 +135,7 @@ class Archive:
     def candidates(self, bands: np.ndarray) -> list[tuple[int, int]]:
         """``(row, archived item)`` for every row of ``bands`` sharing a band with an archived
         paragraph."""
-        buckets = _buckets(bands)
+        buckets = bucket_keys(bands)
         wanted: dict[int, list[int]] = {}
         for row, bucket in zip(np.repeat(np.arange(len(bands)), bands.shape[1]).tolist(), buckets.ravel().tolist()):
             wanted.setdefault(bucket, []).append(row)
@@ -227,6 +157,7 @@ class Archive:
 
     @store_errors
     def documents(self, docs: Iterable[int]) -> dict[int, ArchivedDocument]:
+        """``doc -> ArchivedDocument`` (without its paragraph keys) for archived documents."""
         return self._rows("SELECT doc, id, source, first_seen, key FROM documents WHERE doc IN ({})", docs,
                           lambda r: (r[0], ArchivedDocument(r[1], r[2], r[4], [], r[3])))
 
@@ -239,6 +170,7 @@ class Archive:
 
     @store_errors
     def known_ids(self, ids: Sequence[str]) -> set[str]:
+        """Those of the document ids ``ids`` that the archive holds."""
         found = set()
         for start in range(0, len(ids), LOOKUP_CHUNK):
             chunk = list(ids[start:start + LOOKUP_CHUNK])
@@ -248,6 +180,7 @@ class Archive:
 
     @store_errors
     def stats(self) -> dict:
+        """What the archive holds (the keys are :meth:`~newsclean.dedup.archive.base.Archive.stats`'s)."""
         count = lambda table: self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: E731
         meta = dict(self._db.execute("SELECT name, value FROM meta"))
         span = self._db.execute("SELECT MIN(first_seen), MAX(first_seen) FROM documents").fetchone()
@@ -278,7 +211,7 @@ class Archive:
                 if len(rows):
                     items = np.arange(item + 1, item + 1 + len(rows), dtype=np.int64)
                     paragraph_rows.extend((int(i), doc_row, p, key) for i, (p, key) in zip(items, doc.paragraph_keys))
-                    bucket_rows.append(np.stack([_buckets(rows).ravel(), np.repeat(items, rows.shape[1])], axis=1))
+                    bucket_rows.append(np.stack([bucket_keys(rows).ravel(), np.repeat(items, rows.shape[1])], axis=1))
                     item += len(rows)
             db.executemany("INSERT INTO documents (doc, id, source, first_seen, key) VALUES (?, ?, ?, ?, ?)", doc_rows)
             db.executemany("INSERT INTO paragraphs (item, doc, paragraph, key) VALUES (?, ?, ?, ?)", paragraph_rows)
@@ -297,12 +230,6 @@ class Archive:
                                    "the archive was left as it was") from None
             raise
         return len(doc_rows)
-
-
-def _buckets(bands: np.ndarray) -> np.ndarray:
-    """One signed 64-bit integer per (row, band): the band number and its hash together."""
-    band_numbers = np.arange(bands.shape[1], dtype=np.int64)[None, :] << np.int64(32)
-    return band_numbers | bands.astype(np.int64)
 
 
 def _lock(path: Path) -> int:
@@ -336,7 +263,7 @@ def _meta(db: sqlite3.Connection, location) -> dict[str, str]:
     >>> _ = other.execute("CREATE TABLE users (name TEXT)")
     >>> _meta(other, "app.db")
     Traceback (most recent call last):
-    newsclean.dedup.archive.ArchiveError: app.db is not a newsclean archive (it holds the tables users); it was left as it was
+    newsclean.dedup.archive.base.ArchiveError: app.db is not a newsclean archive (it holds the tables users); it was left as it was
     """
     tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
                                              "AND name NOT LIKE 'sqlite!_%' ESCAPE '!'")}  # ANALYZE's
@@ -369,18 +296,3 @@ def _failure(location, err: sqlite3.DatabaseError) -> str:
     if isinstance(err, sqlite3.OperationalError):
         return f"cannot use the archive {location}: {err}"
     return f"{location} is not a newsclean archive: {err}"
-
-
-def check_meta(meta: dict[str, str], location, settings: DedupSettings) -> dict[str, str] | None:
-    """Check an archive's ``meta`` record against this newsclean and ``settings``; for a new
-    archive (empty ``meta``), return the record to store.  Shared by both backends."""
-    wanted = json.dumps(settings.__dict__, sort_keys=True)
-    if not meta:
-        return {"format": str(FORMAT), "settings": wanted}
-    if meta.get("format") != str(FORMAT):
-        raise ArchiveError(f"{location} is an archive of format {meta.get('format')}; this newsclean reads "
-                           f"format {FORMAT}: rebuild it with 'newsclean index add'")
-    if meta.get("settings") != wanted:
-        raise ArchiveError(f"{location} was built with {meta.get('settings')}, this run uses {wanted}: "
-                           "fingerprints made with other settings cannot be compared")
-    return None
