@@ -9,9 +9,11 @@ modification times, the shard size) and one folder a finished shard:
 and renamed into place, and its summary records the size of each of its files,
 so a shard folder whose files have those sizes is complete.  Each shard is
 written by the worker that processed it (:class:`ProcessShard`, the step the
-engines map), so no result passes through the driver.  Once written, the run's outputs wait whole in ``outputs/``
-until the archive holds the batch (:attr:`Spool.outputs`).  The work folder is
-removed when the outputs are in place.
+engines map), so no result passes through the driver.  Clustering reads the
+shards back through the spool, a :class:`~newsclean.dedup.prints.ShardReader`.
+Once written, the run's outputs wait whole in ``outputs/`` until the archive
+holds the batch (:attr:`Spool.outputs`).  The work folder is removed when the
+outputs are in place.
 
 >>> import tempfile, pathlib
 >>> from newsclean.options import RunOptions
