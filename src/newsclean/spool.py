@@ -3,7 +3,8 @@ can resume.
 
 ``OUT/.newsclean-work/`` holds ``manifest.json`` (what the run is: newsclean's
 version, the options that shape the output, the inputs with their sizes and
-modification times, the shard size) and one folder a finished shard:
+modification times, the shard size), ``token`` (a name of its own, made with
+the folder) and one folder a finished shard:
 ``records.jsonl``, ``prints.npz``, ``keys.bin``, ``bands.bin`` and
 ``summary.json``.  A shard is written into a temporary folder, synced to disk
 and renamed into place, and its summary records the size of each of its files,
@@ -29,8 +30,8 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import shutil
+import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
@@ -79,10 +80,16 @@ class Spool:
         forget(folder)
         remove(folder)  # whatever is there: a killed run's work, or a link or a file in its place
         folder.mkdir(parents=True)
-        partial = folder / "manifest.partial"
-        partial.write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
-        put(partial, found)
+        for name, text in (("token", uuid.uuid4().hex), ("manifest.json", json.dumps(manifest, sort_keys=True))):
+            partial = folder / f"{name}.partial"
+            partial.write_text(text, encoding="utf-8")
+            put(partial, folder / name)
         return cls(folder)
+
+    @property
+    def token(self) -> str:
+        """The folder's own name, made with it: a folder made afresh in its place has another."""
+        return (self.folder / "token").read_text(encoding="utf-8")
 
     def __reduce__(self):
         """A spool travels to a worker as its folder (its cache of offsets stays behind)."""
@@ -192,20 +199,19 @@ class ProcessShard:
     options: "RunOptions"
     folder: str
     run: str
-    #: The work folder's device and inode when the run opened it: a worker still busy when
-    #: its run was killed must not save into the folder a later run made afresh in its place.
-    identity: tuple[int, int]
+    #: The work folder's :attr:`Spool.token`: a worker still busy when its run was killed must
+    #: not save into the folder a later run made afresh in its place.
+    token: str
 
     @classmethod
     def of(cls, options: "RunOptions", spool: Spool, run: str) -> "ProcessShard":
-        found = spool.folder.stat()
-        return cls(options, str(spool.folder), run, (found.st_dev, found.st_ino))
+        return cls(options, str(spool.folder), run, spool.token)
 
     def __call__(self, shard: Shard) -> int | None:
         """Process and save ``shard``: its number (``None`` if its run is gone)."""
         result = process_shard(self.options, shard, self.run)
-        found = os.stat(self.folder)
-        if (found.st_dev, found.st_ino) != self.identity:
+        spool = Spool(Path(self.folder))
+        if spool.token != self.token:
             return None
-        Spool(Path(self.folder)).save(result)
+        spool.save(result)
         return shard.number
