@@ -22,10 +22,13 @@ from newsclean.dedup import Deduplicator
 from newsclean.dedup.cluster import UnionFind
 from newsclean.dedup.prints import PrintTable
 from newsclean.document import Document
-from newsclean.engine import RayEngine, Shard, Spool, band_shuffle, process_shard, ray_groups, shard_table
-from newsclean.engine.components import components
+from newsclean.dedup import band_shuffle, ray_groups, shard_table
+from newsclean.dedup.components import components
+from newsclean.engine import RayEngine
 from newsclean.io import read_inputs
-from newsclean.job import RunOptions
+from newsclean.options import RunOptions
+from newsclean.shards import Shard, process_shard
+from newsclean.spool import Spool
 from conftest import SEED
 
 DOCUMENTS = 160

@@ -6,8 +6,9 @@
 '临颍县\\n实行管理联动，带动600余户。'
 """
 from .document import Document, Edit, Flag, replay, undo
-from .job import RunOptions, RunResult, run_job
+from .job import RunResult, run_job
 from .normalize import Normalise, ScriptConverter
+from .options import RunOptions
 from .pipeline import Pipeline, Stage
 from .repair import Repair
 

@@ -24,8 +24,10 @@ from .dedup import KEEP_RULES, DedupOptions
 from .io import InputError, OutputDir, OutputError
 from .io.write import held
 from .dedup.archive import ArchiveError, read_archive, unlock_archive
-from .engine import ENGINES, SHARD_DOCS, EngineError, ResumeError
-from .job import RunOptions, StrictError, add_to_index, run_job
+from .engine import ENGINES, EngineError
+from .job import StrictError, add_to_index, run_job
+from .options import SHARD_DOCS, RunOptions
+from .spool import ResumeError
 from .normalize import ConfigError
 from .repair import ORPHAN_MODES
 from .report import explain, printable, write_report

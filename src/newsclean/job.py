@@ -21,50 +21,30 @@ import stat
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, Sequence
 
-from .dedup import DedupOptions, Deduplicator
+from .dedup import Deduplicator
 from .dedup.archive import Archive, open_archive
+from .dedup.backends import ClusteringBackend, clustering_for
 from .dedup.cluster import Clustering
-from .dedup.prints import PrintTable, locate
+from .dedup.prints import FingerprintTable, PrintTable, locate
 from .document import Document
-from .engine import SHARD_DOCS, ResumeError, Shard, Spool, make_engine, merge_stats
+from .engine import Executor, make_engine
 from .io import InputError, OutputDir, OutputError, read_inputs
 from .io.read import input_files
 from .io.write import COMPLETION_MARKER, held, publish, sweep, unmark
-from .normalize import Normalise, Renormalise
-from .pipeline import Pipeline, RunStats
-from .repair import Repair, RepairRules
+from .options import RunOptions
+from .stats import RunStats
+from .repair import RepairRules
 from .repair.census import Census, LineCensus
 from .report import ReportBuilder
-
-
-@dataclass
-class RunOptions:
-    """Every setting of a run; the CLI's options map one to one onto these fields."""
-
-    id_field: str = "id"
-    text_field: str = "text"
-    convert: str | None = None
-    rules_dir: str | None = None
-    no_default_rules: bool = False
-    orphans: str = "flag"
-    dedup: DedupOptions = field(default_factory=DedupOptions)
-    drop_duplicates: bool = False
-    strict: bool = False
-    index: str | None = None
-    engine: str = "local"
-    workers: int | None = None
-    ray_address: str | None = None
-    resume: bool = False
-    shard_docs: int = SHARD_DOCS
-    #: The furniture shapes the run's documents share, counted before any is repaired
-    #: (:mod:`newsclean.repair.census`): set by :func:`run_job`, not an option of the CLI.
-    census: Census | None = None
+from .shards import Shard, merge_stats
+from .spool import ProcessShard, ResumeError, Spool
 
 
 @dataclass
@@ -91,22 +71,16 @@ class StrictError(RuntimeError):
     """Raised under ``strict`` at the first bad input; nothing has been written."""
 
 
-def build_pipeline(options: RunOptions) -> Pipeline:
-    """The per-document stages of a run, configured from ``options``."""
-    rules = dict(user_dir=options.rules_dir, replace_bundled=options.no_default_rules)
-    normalise = Normalise.from_rules(convert=options.convert, **rules)
-    repair = Repair.from_rules(orphans=options.orphans, census=options.census, **rules)
-    return Pipeline([normalise, repair, Renormalise(normalise)])
-
-
 def run_job(inputs: Sequence[str], out: Path | str, options: RunOptions, *,
             on_error: Callable[[InputError], None] = lambda e: None,
             on_document: Callable[[Document, int], None] = lambda d, n: None,
-            stdin: BinaryIO | None = None) -> RunResult:
+            stdin: BinaryIO | None = None, engine: Executor | None = None) -> RunResult:
     """Clean ``inputs`` into the folder ``out``; see the module docstring.
 
     ``on_error`` is called with each bad input as it is met, ``on_document``
-    with each document read and its size in bytes (for progress bars).  With
+    with each document read and its size in bytes (for progress bars).  The
+    shards run on ``engine`` (entered here), by default the one ``options.engine``
+    names; any :class:`~newsclean.engine.Executor` will do.  With
     ``options.index``, documents are also checked against the archive there, and
     added to it once the outputs are written, before they are moved into place.
     The run holds ``out`` (:func:`~newsclean.io.write.held`) and, once it has
@@ -114,16 +88,17 @@ def run_job(inputs: Sequence[str], out: Path | str, options: RunOptions, *,
     """
     started = time.perf_counter()
     _refuse_output_among_inputs(out, inputs)
-    with held(out) as out, _archive(options) as archive, _engine(options) as engine:
+    with held(out) as out, _archive(options) as archive, (engine or _engine(options)) as engine:
+        backend = clustering_for(engine.name, engine.cpus)
         spool = Spool.open(out, _manifest(inputs, options), options.resume)
         if not spool.outputs.is_dir():  # else the killed run that wrote them had unmarked the folder
             unmark(out)
         sweep(out, keep=spool.folder.name)
         with _kept(stdin, inputs, spool.folder) as kept:
             options = replace(options, census=_census(inputs, options, kept))
-            batch = _process(inputs, options, spool, engine, on_error, on_document, kept)
+            batch = _process(inputs, options, spool, engine, backend, on_error, on_document, kept)
         if not spool.outputs.is_dir():
-            _write(batch, options, engine, archive, spool, started)
+            _write(batch, options, backend, archive, spool, started)
         if archive:  # again after a kill: documents the archive holds are not added twice
             Deduplicator(options.dedup).remember(archive, batch.table, _now())
         publish(spool.outputs, out)
@@ -132,11 +107,11 @@ def run_job(inputs: Sequence[str], out: Path | str, options: RunOptions, *,
     return RunResult(batch.documents, batch.errors, summary, batch.resumed)
 
 
-def _write(batch: _Batch, options: RunOptions, engine, archive: Archive | None, spool: Spool,
+def _write(batch: _Batch, options: RunOptions, backend: ClusteringBackend, archive: Archive | None, spool: Spool,
            started: float) -> None:
     """Cluster the batch and write the run's outputs into :attr:`Spool.outputs`, all or none."""
     dedup = Deduplicator(options.dedup)
-    clustering = engine.cluster(dedup, batch.table, batch.document, archive, spool)
+    clustering = backend.cluster(dedup, batch.table, batch.document, archive, spool)
     batch.stats.stages["cluster"] = dedup.stats["cluster"]
     write_start = time.perf_counter()
     report = ReportBuilder()
@@ -191,7 +166,8 @@ def add_to_index(inputs: Sequence[str], options: RunOptions, *,
         spool = Spool.open(work, _manifest(inputs, options), resume=False)
         with _kept(stdin, inputs, spool.folder) as kept:
             options = replace(options, census=_census(inputs, options, kept))
-            batch = _process(inputs, options, spool, engine, on_error, on_document, kept)
+            batch = _process(inputs, options, spool, engine, clustering_for(engine.name, engine.cpus),
+                             on_error, on_document, kept)
         added = Deduplicator(options.dedup).remember(archive, batch.table, _now())
         spool.remove()
         return RunResult(batch.documents, batch.errors, {"added": added, **archive.stats()})
@@ -212,7 +188,7 @@ class _Batch:
     process_seconds: float = 0.0
     stats: RunStats = field(default_factory=RunStats)
     #: the whole table, or a ShardTable that reads paragraphs on demand (Ray, no archive)
-    table: PrintTable = field(default_factory=lambda: PrintTable([]))
+    table: FingerprintTable = field(default_factory=lambda: PrintTable([]))
 
     def document(self, number: int) -> Document:
         """The ``number``-th document of the run, as processed."""
@@ -228,9 +204,11 @@ class _Batch:
                 number += 1
 
 
-def _process(inputs, options: RunOptions, spool: Spool, engine, on_error, on_document, stdin) -> _Batch:
+def _process(inputs, options: RunOptions, spool: Spool, engine: Executor, backend: ClusteringBackend,
+             on_error, on_document, stdin) -> _Batch:
     """Read every input, cut the documents into shards, and run the per-document stages and
-    fingerprinting on each shard not already in ``spool``, on ``engine``."""
+    fingerprinting on each shard not already in ``spool``, on ``engine``; the batch's
+    fingerprints as ``backend`` will cluster them."""
     batch = _Batch(spool)
     start = time.perf_counter()
 
@@ -263,7 +241,9 @@ def _process(inputs, options: RunOptions, spool: Spool, engine, on_error, on_doc
         batch.resumed += done
         return not done
 
-    engine.process(options, filter(to_do, shards()), spool)
+    step = ProcessShard.of(options, spool, run=uuid.uuid4().hex)
+    for _ in engine.map(step, filter(to_do, shards())):  # each worker saves its shards into the spool
+        pass
     batch.process_seconds = time.perf_counter() - start
     sizes = []
     for number in range(batch.shards):
@@ -276,7 +256,7 @@ def _process(inputs, options: RunOptions, spool: Spool, engine, on_error, on_doc
     if options.strict and len(batch.errors):
         spool.remove()
         raise StrictError(str(batch.errors[0]))
-    batch.table = engine.table(spool, sizes, whole=bool(options.index))
+    batch.table = backend.table(spool, sizes, whole=bool(options.index))
     batch.stats.stage("read").documents = batch.documents
     return batch
 
@@ -345,7 +325,7 @@ def _version() -> str:
         return "unknown"
 
 
-def _engine(options: RunOptions):
+def _engine(options: RunOptions) -> Executor:
     """The engine of ``options``, to be entered (Ray starts, or is joined, on entry)."""
     return make_engine(options.engine, options.workers, options.ray_address)
 

@@ -19,11 +19,15 @@ stages run unchanged on any engine.
 from __future__ import annotations
 
 import time
-from collections import Counter
-from dataclasses import dataclass, field
-from typing import Iterable, Protocol
+from typing import TYPE_CHECKING, Iterable, Protocol
 
 from .document import Document
+from .normalize import Normalise, Renormalise
+from .repair import Repair
+from .stats import RunStats
+
+if TYPE_CHECKING:
+    from .options import RunOptions
 
 
 class Stage(Protocol):
@@ -32,36 +36,6 @@ class Stage(Protocol):
     name: str
 
     def process(self, doc: Document) -> Document: ...
-
-
-@dataclass
-class StageStats:
-    """What one stage did: documents seen, edits made, seconds spent, and whether it ran."""
-
-    status: str = "done"
-    documents: int = 0
-    edits: int = 0
-    seconds: float = 0.0
-    counts: dict[str, int] = field(default_factory=dict)
-
-    def to_json(self) -> dict:
-        return {"status": self.status, "documents": self.documents, "edits": self.edits, **self.counts}
-
-
-@dataclass
-class RunStats:
-    """Counts for ``stats.json``: per stage, per rule and per flag."""
-
-    stages: dict[str, StageStats] = field(default_factory=dict)
-    rules: Counter = field(default_factory=Counter)
-    flags: Counter = field(default_factory=Counter)
-
-    def stage(self, name: str) -> StageStats:
-        return self.stages.setdefault(name, StageStats())
-
-    def count_document(self, doc: Document) -> None:
-        self.rules.update(f"{e.stage}/{e.rule}" for e in doc.edits)
-        self.flags.update(f.kind for f in doc.flags)
 
 
 class Pipeline:
@@ -81,3 +55,11 @@ class Pipeline:
             stats.documents += 1
             stats.edits += len(doc.edits) - edits_before
         return doc
+
+
+def build_pipeline(options: "RunOptions") -> Pipeline:
+    """The per-document stages of a run, configured from ``options``."""
+    rules = dict(user_dir=options.rules_dir, replace_bundled=options.no_default_rules)
+    normalise = Normalise.from_rules(convert=options.convert, **rules)
+    repair = Repair.from_rules(orphans=options.orphans, census=options.census, **rules)
+    return Pipeline([normalise, repair, Renormalise(normalise)])

@@ -32,13 +32,13 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from ..document import Document, Flag
-from ..pipeline import StageStats
+from ..stats import StageStats
 from .archive import Archive, ArchivedDocument, DedupSettings
 from .cluster import Cluster, DocumentCluster, Member, UnionFind, choose_kept
 from .fingerprint import Fingerprinter
 from .lsh import candidate_pairs
 from .lost_starts import lost_starts
-from .prints import WHOLE, Prints, PrintTable
+from .prints import WHOLE, FingerprintTable, Prints, PrintTable
 
 
 #: Shingle sets kept for reuse while verifying (about 0.5 KB for a paragraph, a few KB for a
@@ -124,7 +124,7 @@ class Deduplicator:
         the text of document ``d`` for the clusters' members; ``find_pairs(table)`` finds
         the :meth:`similar_pairs` of ``table`` (by default, here; an engine may find them
         elsewhere).  The clusters are built group by group with the methods below, which an
-        engine may also call on groups it found elsewhere (:mod:`~newsclean.engine.ray_cluster`)."""
+        engine may also call on groups it found elsewhere (:mod:`~newsclean.dedup.ray_cluster`)."""
         start = time.perf_counter()
         view = View(table)
         pairs = (find_pairs or self.similar_pairs)(table)
@@ -334,11 +334,12 @@ class Deduplicator:
 
 class View:
     """A run's fingerprints (a :class:`PrintTable`, or a
-    :class:`~newsclean.engine.shard_table.ShardTable` in a Ray task) and the archived
+    :class:`~newsclean.dedup.shard_table.ShardTable` in a Ray task) and the archived
     documents and paragraphs matched to it, numbered after the run's own: what the per-group
-    methods of :class:`Deduplicator` read."""
+    methods of :class:`Deduplicator` read.  A :class:`~newsclean.dedup.prints.FingerprintTable`
+    itself."""
 
-    def __init__(self, table: "PrintTable"):
+    def __init__(self, table: FingerprintTable):
         self.table = table
         self._docs: list[_Archived] = []
         self._items: list[tuple[int, int, str]] = []

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterator, Protocol, Sequence
 
 import numpy as np
 
@@ -174,6 +174,38 @@ class BandFile:
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         matrix = np.fromfile(self._path, dtype=np.uint32).reshape(self.shape[1], self._rows).T
         return matrix if dtype is None else matrix.astype(dtype)
+
+
+class FingerprintTable(Protocol):
+    """What clustering reads of a run's fingerprints, by document and item number: a whole
+    :class:`PrintTable`, a :class:`~newsclean.dedup.shard_table.ShardTable` reading them on
+    demand, or a :class:`~newsclean.dedup.deduplicator.View` adding the archive's."""
+
+    @property
+    def documents(self) -> int: ...
+
+    @property
+    def items(self) -> int: ...
+
+    def id(self, doc: int) -> str: ...
+
+    def doc_key(self, doc: int) -> str: ...
+
+    def doc_of(self, item: int) -> int: ...
+
+    def paragraph_of(self, item: int) -> int: ...
+
+    def item_key(self, item: int) -> str: ...
+
+
+class ShardReader(Protocol):
+    """Where clustering reads a run's saved shards: each shard's fingerprints, and one
+    processed document of a shard (its id, text and source) for a cluster's members.  It
+    must pickle, as Ray tasks read through it (the run's work folder is one)."""
+
+    def prints(self, shard: int) -> Prints: ...
+
+    def document(self, shard: int, index: int) -> Document: ...
 
 
 class PrintTable:

@@ -1,18 +1,14 @@
-"""The local engine: shards on every core of this machine.
+"""The local engine: a step mapped over items on every core of this machine.
 
-With one worker, shards run in this process.  With more, they run in a pool of
-worker processes (started by a fork server, so no lock held by a thread of
-this process is copied into them), a bounded number of shards ahead of the
-one being written, so memory does not grow with the input.  Results come back
-in shard order whatever finishes first: the output does not depend on the
-number of workers.
+With one worker, or fewer than two items, the step runs in this process.  With
+more, it runs in a pool of worker processes (started by a fork server, so no
+lock held by a thread of this process is copied into them), a bounded number
+of items ahead of the result being used, so memory does not grow with the
+input.  Results come back in the items' order whatever finishes first: what
+the caller makes of them does not depend on the number of workers.
 
->>> from newsclean.document import Document
->>> from newsclean.job import RunOptions
->>> from newsclean.engine.shards import Shard
->>> results = LocalEngine(1).map(RunOptions(), iter([Shard(0, [Document("a", "临颍县")])]))
->>> [r.number for r in results]
-[0]
+>>> list(LocalEngine(2).map(str.upper, iter(["a", "b", "c"])))
+['A', 'B', 'C']
 """
 from __future__ import annotations
 
@@ -21,24 +17,12 @@ import multiprocessing
 import os
 import threading
 import time
-import uuid
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
-from ..dedup.cluster import Clustering
-from ..dedup.prints import PrintTable
-from .shards import Shard, ShardResult, process_shard
-
-if TYPE_CHECKING:
-    from ..dedup import Deduplicator
-    from ..dedup.archive import Archive
-    from ..document import Document
-    from ..job import RunOptions
-    from .spool import Spool
-
-#: Shards in flight for each worker: enough to keep every worker busy while results are
-#: written, few enough to bound memory.
+#: Items in flight for each worker: enough to keep every worker busy while results are
+#: used, few enough to bound memory.
 AHEAD = 2
 
 
@@ -48,7 +32,7 @@ def available_cpus() -> int:
 
 
 class LocalEngine:
-    """Run shards on this machine with ``workers`` processes (default: every CPU)."""
+    """Run a step on this machine with ``workers`` processes (default: every CPU)."""
 
     name = "local"
 
@@ -61,39 +45,27 @@ class LocalEngine:
     def __exit__(self, *exc) -> None:
         pass
 
-    def process(self, options: "RunOptions", shards: Iterable[Shard], spool: "Spool") -> None:
-        """:func:`process_shard` on each shard, each result saved to ``spool`` as it comes."""
-        for result in self.map(options, shards):
-            spool.save(result)
+    @property
+    def cpus(self) -> int:
+        return self.workers
 
-    def table(self, spool: "Spool", sizes: list, whole: bool) -> "PrintTable":
-        """The fingerprints of the shards in ``spool`` (their :attr:`Prints.sizes` are
-        ``sizes``) for the driver to cluster: every paragraph's, in memory, whatever ``whole``
-        says, as the pair search here needs them."""
-        return PrintTable.gather(sizes, spool.prints)
-
-    def cluster(self, dedup: "Deduplicator", table: "PrintTable", document: Callable[[int], "Document"],
-                archive: "Archive | None", spool: "Spool") -> Clustering:
-        """The ``cluster`` stage, in this process: pairs found one band at a time, then
-        union-find (:meth:`~newsclean.dedup.Deduplicator.cluster`)."""
-        return Clustering.of(*dedup.cluster(table, document, archive))
-
-    def map(self, options: "RunOptions", shards: Iterable[Shard]) -> Iterator[ShardResult]:
-        """:func:`process_shard` on each shard, results in shard order.  A run of one shard
-        runs here: starting workers would cost more than it saves."""
-        shards, run = iter(shards), uuid.uuid4().hex
-        head = list(itertools.islice(shards, 2))
+    def map(self, step: Callable, items: Iterable) -> Iterator:
+        """``step`` on each of ``items``, results in order.  A run of one item runs here:
+        starting workers would cost more than it saves."""
+        items = iter(items)
+        head = list(itertools.islice(items, 2))
         if self.workers == 1 or len(head) < 2:
-            for shard in itertools.chain(head, shards):
-                yield process_shard(options, shard, run)
+            for item in itertools.chain(head, items):
+                yield step(item)
             return
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["newsclean.engine.shards"])  # workers start with it imported
+        # workers start with the step's code imported
+        context.set_forkserver_preload([getattr(step, "__module__", None) or type(step).__module__])
         with ProcessPoolExecutor(self.workers, mp_context=context, initializer=_follow,
                                  initargs=(os.getpid(),)) as pool:
             pending: deque = deque()
-            for shard in itertools.chain(head, shards):
-                pending.append(pool.submit(process_shard, options, shard, run))
+            for item in itertools.chain(head, items):
+                pending.append(pool.submit(step, item))
                 if len(pending) >= AHEAD * self.workers:
                     yield pending.popleft().result()
             while pending:

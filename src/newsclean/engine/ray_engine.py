@@ -1,48 +1,21 @@
-"""The Ray engine: the same shards, on a Ray cluster (``pip install 'newsclean[ray]'``).
+"""The Ray engine: the same step, on a Ray cluster (``pip install 'newsclean[ray]'``).
 
 Without an address it starts a Ray on this machine with ``workers`` CPUs; with
-one (``ray://HOST:10001`` or ``auto``) it joins that cluster.  Both steps that
-work per shard, and clustering, run on Ray Data:
-
-- the per-document stages and fingerprinting: the driver reads the inputs and
-  stages each shard in the work folder; a Ray Data task runs
-  :func:`~newsclean.engine.shards.process_shard` on it, the same function the
-  local engine runs, and writes the finished shard back there itself, so
-  results never pass through the driver (a worker process builds the stages
-  once and keeps them for the shards that follow);
-- the ``cluster`` stage: a shuffle of the band hashes finds the verified pairs
-  (:mod:`~newsclean.engine.band_shuffle`), and further shuffles build the
-  clusters from them (:mod:`~newsclean.engine.ray_cluster`), so no pair and no
-  cluster passes through the driver.
-
-The driver writes the outputs, streaming the processed shards from the work
-folder in shard order and the clusters in order from Ray, so the output is
-byte-identical to the local engine's.  A run with an archive (``--index``)
-builds its clusters in the driver, from the pairs the shuffle found: it
-matches against, and adds to, one store the driver opens (SQLite or Redis).
-On a cluster of several machines the output folder (which holds the work
-folder) must be on storage every node reads and writes.  See ``docs/scale.md``.
+one (``ray://HOST:10001`` or ``auto``) it joins that cluster.  :meth:`RayEngine.map`
+runs the step as one Ray task an item, a bounded number of items ahead of the
+result being used, and yields the results in the items' order.  A Ray worker
+process runs task after task, so what a step builds once in a process (the
+stages of a run) is kept for the items that follow.  Code that runs on Ray
+itself (dedup's clustering) finds it running while the engine is entered.
+See ``docs/scale.md``.
 """
 from __future__ import annotations
 
 import logging
-import uuid
-from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from collections import deque
+from typing import Callable, Iterable, Iterator
 
-from ..dedup.cluster import Clustering
-from ..dedup.prints import PrintTable, shard_bases
-from . import band_shuffle, ray_cluster
-from .local import available_cpus
-from .shard_table import ShardTable
-from .shards import Shard, process_shard
-from .spool import Spool
-
-if TYPE_CHECKING:
-    from ..dedup import Deduplicator
-    from ..dedup.archive import Archive
-    from ..document import Document
-    from ..job import RunOptions
+from .local import AHEAD, available_cpus
 
 
 class EngineError(RuntimeError):
@@ -50,8 +23,8 @@ class EngineError(RuntimeError):
 
 
 class RayEngine:
-    """Run shards and the pair search on Ray Data; see the module docstring.  Use it as a
-    context manager: Ray starts (or is joined) on entry and stops on exit."""
+    """Run a step on Ray; see the module docstring.  Use it as a context manager: Ray starts
+    (or is joined) on entry and stops on exit."""
 
     name = "ray"
 
@@ -90,45 +63,20 @@ class RayEngine:
     def cpus(self) -> int:
         return int(self._ray.cluster_resources().get("CPU", self.workers))
 
-    def process(self, options: "RunOptions", shards: Iterable[Shard], spool: Spool) -> None:
-        """:func:`process_shard` on each shard, on Ray Data: the shards are staged in ``spool``,
-        and the task that processes a shard saves it there."""
-        import ray.data
-
-        numbers = []
-        for shard in shards:
-            spool.stage(shard)
-            numbers.append(shard.number)
-        if not numbers:
-            return
-        done = ray.data.from_items([{"shard": n} for n in numbers]).map_batches(
-            _process_staged, batch_size=1, batch_format="numpy",
-            fn_kwargs=dict(folder=str(spool.folder), options=options, run=uuid.uuid4().hex))
-        for _ in done.iter_batches(batch_format="numpy"):
-            pass
-
-    def table(self, spool: Spool, sizes: list, whole: bool) -> "PrintTable | ShardTable":
-        """The fingerprints of the shards in ``spool`` (their sizes are ``sizes``): a
-        :class:`ShardTable`, which holds nothing a paragraph and reads what it is asked for,
-        unless ``whole`` asks for every paragraph in memory (an archive run matches and
-        stores them all)."""
-        return PrintTable.gather(sizes, spool.prints) if whole else ShardTable(spool, shard_bases(sizes))
-
-    def cluster(self, dedup: "Deduplicator", table: "PrintTable | ShardTable", document: Callable[[int], "Document"],
-                archive: "Archive | None", spool: Spool) -> Clustering:
-        """The ``cluster`` stage on Ray Data (:mod:`~newsclean.engine.ray_cluster`).  An archive
-        run builds its clusters here, from the pairs the band shuffle found
-        (:mod:`~newsclean.engine.band_shuffle`): its matches are read from the archive."""
-        if archive is None:
-            return ray_cluster.cluster(dedup, spool, table.shard_bases, self.cpus)
-        return Clustering.of(*dedup.cluster(
-            table, document, archive,
-            lambda whole: band_shuffle.similar_pairs(spool, whole.shard_bases, dedup.options, self.cpus)))
+    def map(self, step: Callable, items: Iterable) -> Iterator:
+        """``step`` on each of ``items`` as Ray tasks, results in order."""
+        ray = self._ray
+        task, shared = ray.remote(_apply), ray.put(step)  # the step travels once, not once a task
+        window = AHEAD * self.cpus
+        pending: deque = deque()
+        for item in items:
+            pending.append(task.remote(shared, item))
+            if len(pending) >= window:
+                yield ray.get(pending.popleft())
+        while pending:
+            yield ray.get(pending.popleft())
 
 
-def _process_staged(batch: dict, folder: str, options: "RunOptions", run: str) -> dict:
-    """In a Ray Data task: process the staged shards of ``batch`` and save them."""
-    spool = Spool(Path(folder))
-    for number in batch["shard"].tolist():
-        spool.save(process_shard(options, spool.staged(number), run))
-    return batch
+def _apply(step: Callable, item):
+    """In a Ray task: the step on one item."""
+    return step(item)

@@ -3,22 +3,26 @@ can resume.
 
 ``OUT/.newsclean-work/`` holds ``manifest.json`` (what the run is: newsclean's
 version, the options that shape the output, the inputs with their sizes and
-modification times, the shard size) and one folder a finished shard:
+modification times, the shard size), ``token`` (a name of its own, made with
+the folder) and one folder a finished shard:
 ``records.jsonl``, ``prints.npz``, ``keys.bin``, ``bands.bin`` and
 ``summary.json``.  A shard is written into a temporary folder, synced to disk
 and renamed into place, and its summary records the size of each of its files,
-so a shard folder whose files have those sizes is complete.  An engine whose
-workers read their own shards (Ray) first stages each shard's documents as
-``shard-N.input``.  Once written, the run's outputs wait whole in ``outputs/``
-until the archive holds the batch (:attr:`Spool.outputs`).  The work folder is
-removed when the outputs are in place.
+so a shard folder whose files have those sizes is complete.  Each shard is
+written by the worker that processed it (:class:`ProcessShard`, the step the
+engines map), so no result passes through the driver.  Clustering reads the
+shards back through the spool, a :class:`~newsclean.dedup.prints.ShardReader`.
+Once written, the run's outputs wait whole in ``outputs/`` until the archive
+holds the batch (:attr:`Spool.outputs`).  The work folder is removed when the
+outputs are in place.
 
 >>> import tempfile, pathlib
->>> from newsclean.job import RunOptions
->>> from newsclean.engine.shards import Shard, process_shard
+>>> from newsclean.options import RunOptions
+>>> from newsclean.shards import Shard
 >>> out = pathlib.Path(tempfile.mkdtemp())
 >>> spool = Spool.open(out, {"run": 1}, resume=False)
->>> spool.save(process_shard(RunOptions(), Shard(0, [Document("a", "临颍县")])))
+>>> ProcessShard.of(RunOptions(), spool, run="")(Shard(0, [Document("a", "临颍县")]))
+0
 >>> spool.done(0), [r["id"] for _, r in spool.records(0)], spool.document(0, 0).text
 (True, ['a'], '临颍县')
 """
@@ -26,21 +30,24 @@ from __future__ import annotations
 
 import functools
 import json
-import pickle
 import shutil
-from dataclasses import asdict
+import uuid
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
-from ..dedup.prints import Prints
-from ..document import Document
-from ..io import InputError
-from ..io.files import forget, read_at
-from ..io.write import put, remove, sync
-from ..pipeline import RunStats, StageStats
-from .shards import Shard, ShardResult
+from .dedup.prints import Prints
+from .document import Document
+from .io import InputError
+from .io.files import forget, read_at
+from .io.write import put, remove, sync
+from .stats import RunStats, StageStats
+from .shards import Shard, ShardResult, process_shard
+
+if TYPE_CHECKING:
+    from .options import RunOptions
 
 WORK = ".newsclean-work"
 #: Shards whose record offsets (8 bytes a document) are kept for reading single documents.
@@ -73,10 +80,20 @@ class Spool:
         forget(folder)
         remove(folder)  # whatever is there: a killed run's work, or a link or a file in its place
         folder.mkdir(parents=True)
-        partial = folder / "manifest.partial"
-        partial.write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
-        put(partial, found)
+        for name, text in (("token", uuid.uuid4().hex), ("manifest.json", json.dumps(manifest, sort_keys=True))):
+            partial = folder / f"{name}.partial"
+            partial.write_text(text, encoding="utf-8")
+            put(partial, folder / name)
         return cls(folder)
+
+    @property
+    def token(self) -> str:
+        """The folder's own name, made with it: a folder made afresh in its place has another."""
+        return (self.folder / "token").read_text(encoding="utf-8")
+
+    def __reduce__(self):
+        """A spool travels to a worker as its folder (its cache of offsets stays behind)."""
+        return Spool, (self.folder,)
 
     def remove(self) -> None:
         forget(self.folder)
@@ -106,25 +123,8 @@ class Spool:
         except (OSError, ValueError, KeyError):
             return False
 
-    def stage(self, shard: Shard) -> None:
-        """Write ``shard``'s documents for a worker to process (:meth:`staged`), for an engine
-        whose workers read their shards themselves."""
-        path = self._staged(shard.number)
-        partial = path.with_name(path.name + ".partial")  # not the shard folder's own partial name
-        with open(partial, "wb") as f:
-            pickle.dump(shard, f, protocol=pickle.HIGHEST_PROTOCOL)
-        put(partial, path)
-
-    def staged(self, number: int) -> Shard:
-        """The shard :meth:`stage` wrote."""
-        with open(self._staged(number), "rb") as f:
-            return pickle.load(f)
-
-    def _staged(self, number: int) -> Path:
-        return self.folder / f"{self.shard_name(number)}.input"
-
     def save(self, result: ShardResult) -> None:
-        """Write a finished shard, all or nothing (and drop its staged documents, if any)."""
+        """Write a finished shard, all or nothing."""
         final = self._shard(result.number)
         partial = final.with_name(final.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
@@ -137,7 +137,6 @@ class Spool:
         forget(final)
         remove(final)  # a shard a power loss left short (see :meth:`done`)
         put(partial, final)
-        self._staged(result.number).unlink(missing_ok=True)
 
     @staticmethod
     def _write(result: ShardResult, folder: Path) -> None:
@@ -189,3 +188,30 @@ class Spool:
         start, end = int(offsets[index]), int(offsets[index + 1])
         record = json.loads(read_at(self._shard(number) / "records.jsonl", start, end - start))
         return Document(record["id"], record["text"], record["source"])
+
+
+@dataclass(frozen=True)
+class ProcessShard:
+    """The step the engines map over a run's shards: :func:`~newsclean.shards.process_shard`,
+    its result saved into the work folder ``folder`` by the worker that made it.  Shards with
+    the same ``run`` token share the stages a worker built for the first of them."""
+
+    options: "RunOptions"
+    folder: str
+    run: str
+    #: The work folder's :attr:`Spool.token`: a worker still busy when its run was killed must
+    #: not save into the folder a later run made afresh in its place.
+    token: str
+
+    @classmethod
+    def of(cls, options: "RunOptions", spool: Spool, run: str) -> "ProcessShard":
+        return cls(options, str(spool.folder), run, spool.token)
+
+    def __call__(self, shard: Shard) -> int | None:
+        """Process and save ``shard``: its number (``None`` if its run is gone)."""
+        result = process_shard(self.options, shard, self.run)
+        spool = Spool(Path(self.folder))
+        if spool.token != self.token:
+            return None
+        spool.save(result)
+        return shard.number

@@ -2,8 +2,8 @@
 
 A :class:`~newsclean.dedup.prints.PrintTable` holds every paragraph's offsets
 and document number in memory, about 40 bytes a paragraph.  A Ray task that
-verifies pairs or builds clusters (:mod:`~newsclean.engine.band_shuffle`,
-:mod:`~newsclean.engine.ray_cluster`) touches only the paragraphs and documents
+verifies pairs or builds clusters (:mod:`~newsclean.dedup.band_shuffle`,
+:mod:`~newsclean.dedup.ray_cluster`) touches only the paragraphs and documents
 of its group.  A ``ShardTable`` holds nothing a paragraph: it reads those it is
 asked to :meth:`~ShardTable.prefetch`, each shard's files once, and keeps them
 until :meth:`~ShardTable.forget`; tasks read them in batches
@@ -11,8 +11,9 @@ until :meth:`~ShardTable.forget`; tasks read them in batches
 
 >>> import tempfile, pathlib
 >>> from newsclean.document import Document
->>> from newsclean.engine.shards import Shard, process_shard
->>> from newsclean.job import RunOptions
+>>> from newsclean.shards import Shard, process_shard
+>>> from newsclean.options import RunOptions
+>>> from newsclean.spool import Spool
 >>> spool = Spool.open(pathlib.Path(tempfile.mkdtemp()), {}, resume=False)
 >>> for n, text in enumerate(["临颍县\\n近年来，临颍县始终坚持围绕发展抓党建。", "舞阳县强力实施基层党建助力脱贫攻坚工程。"]):
 ...     spool.save(process_shard(RunOptions(), Shard(n, [Document(f"d{n}", text)])))
@@ -27,9 +28,8 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from ..dedup.prints import locate, shard_bases  # noqa: F401  (shard_bases: for the example)
 from ..document import Document
-from .spool import Spool
+from .prints import ShardReader, locate, shard_bases  # noqa: F401  (shard_bases: for the example)
 
 
 #: Paragraphs or documents a Ray task reads at once before it forgets them: bounds a task's
@@ -59,14 +59,14 @@ def read_batches(sizes: Sequence[int], limit: int) -> Iterator[range]:
 
 
 class ShardTable:
-    """Items and documents of the shards in ``spool``, numbered by ``bases``
+    """Items and documents of the shards ``reader`` reads, numbered by ``bases``
     (:func:`~newsclean.dedup.prints.shard_bases`), read on demand and kept until
     :meth:`forget`."""
 
-    def __init__(self, spool: Spool, bases: np.ndarray):
+    def __init__(self, reader: ShardReader, bases: np.ndarray):
         self.shard_bases = bases
-        self._spool = spool
-        self._prints = functools.lru_cache(maxsize=PRINTS_KEPT)(spool.prints)
+        self._reader = reader
+        self._prints = functools.lru_cache(maxsize=PRINTS_KEPT)(reader.prints)
         self._items: dict[int, tuple[int, int, str]] = {}
         self._docs: dict[int, tuple[str, str]] = {}
 
@@ -113,7 +113,7 @@ class ShardTable:
 
     def document(self, number: int) -> Document:
         """Document ``number`` of the run as processed, read from the work folder."""
-        return self._spool.document(*locate(self.shard_bases, number))
+        return self._reader.document(*locate(self.shard_bases, number))
 
     def _item(self, item: int) -> tuple[int, int, str]:
         if item not in self._items:

@@ -5,8 +5,8 @@ every cluster (:meth:`~newsclean.dedup.Deduplicator.cluster`).  Here each step
 is a shuffle, and each group of a shuffle calls the same per-group methods of
 the :class:`~newsclean.dedup.Deduplicator`:
 
-1. the verified paragraph pairs (:func:`~newsclean.engine.band_shuffle.pair_dataset`);
-2. their connected components (:func:`~newsclean.engine.components.components`):
+1. the verified paragraph pairs (:func:`~newsclean.dedup.band_shuffle.pair_dataset`);
+2. their connected components (:func:`~newsclean.dedup.components.components`):
    each paragraph's group is named by its smallest member;
 3. by shard: each paragraph's document, read from that shard's fingerprints;
 4. by group: the candidate copies, pairs of the documents of each group
@@ -20,7 +20,8 @@ the :class:`~newsclean.dedup.Deduplicator`:
    (its family), then the paragraph clusters that reach beyond one family
    (:meth:`~newsclean.dedup.Deduplicator.paragraph_cluster`).
 
-Members' texts are read from the work folder by the tasks.  The driver then
+Members' texts are read by the tasks through the run's
+:class:`~newsclean.dedup.prints.ShardReader`.  The driver then
 streams the records, sorted by each cluster's smallest member, and the copies and
 flags, sorted by document, as :class:`~newsclean.dedup.cluster.Clustering` wants them:
 the same clusters, in the same order, as on one machine.
@@ -30,32 +31,29 @@ from __future__ import annotations
 import itertools
 import json
 import time
-from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 
-from ..dedup import DedupOptions, Deduplicator
-from ..dedup.cluster import Clustering
-from ..dedup.deduplicator import View
-from . import band_shuffle
+from . import band_shuffle, shard_table
+from .cluster import Clustering
 from .components import components
+from .deduplicator import DedupOptions, Deduplicator, View
+from .prints import ShardReader
 from .ray_groups import group_count, pair_columns, shuffle, where
-from . import shard_table
 from .shard_table import ShardTable, read_batches
-from .spool import Spool
 
 #: ``kind`` of the rows of step 7.
 RECORD, COPY, FLAGS = 0, 1, 2
 
 
-def cluster(dedup: Deduplicator, spool: Spool, bases: np.ndarray, cpus: int) -> Clustering:
-    """Cluster the run in ``spool`` (its shards numbered by ``bases``) on the Ray that is
+def cluster(dedup: Deduplicator, reader: ShardReader, bases: np.ndarray, cpus: int) -> Clustering:
+    """Cluster the run whose shards ``reader`` reads (numbered by ``bases``) on the Ray that is
     running; see the module docstring.  Sets ``dedup.stats["cluster"]`` as
     :meth:`~newsclean.dedup.Deduplicator.cluster` does."""
     start = time.perf_counter()
-    files = dict(folder=str(spool.folder), bases=bases, options=dedup.options, read_batch=shard_table.READ_BATCH)
-    pairs = band_shuffle.pair_dataset(spool, bases, dedup.options, cpus).materialize() \
+    files = dict(reader=reader, bases=bases, options=dedup.options, read_batch=shard_table.READ_BATCH)
+    pairs = band_shuffle.pair_dataset(reader, bases, dedup.options, cpus).materialize() \
         if bases[-1, 1] >= 2 else None
     verified = pairs.count() if pairs is not None else 0
     doc_records = doc_copies = doc_flags = par_records = None
@@ -63,7 +61,7 @@ def cluster(dedup: Deduplicator, spool: Spool, bases: np.ndarray, cpus: int) -> 
         groups = group_count(verified, cpus)
         labels = components(pairs.select_columns(["a", "b"]), groups)
         owned = shuffle(labels.map_batches(_with_shard, batch_format="numpy", fn_kwargs=dict(bases=bases)),
-                        "shard", groups, _owners, folder=files["folder"], bases=bases).materialize()
+                        "shard", groups, _owners, reader=reader, bases=bases).materialize()
         candidates = shuffle(owned, "root", groups, _candidates, options=dedup.options).materialize()
         copies = shuffle(candidates, "a", group_count(candidates.count(), cpus), _verify_documents,
                          **files).materialize()
@@ -109,10 +107,6 @@ def _records(ds, level: str) -> Iterator[dict]:
         yield record
 
 
-def _table(folder: str, bases: np.ndarray) -> ShardTable:
-    return ShardTable(Spool(Path(folder)), bases)
-
-
 def _runs(keys: np.ndarray) -> list[slice]:
     """Slices of the runs of equal values of the sorted ``keys``."""
     starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if len(keys) else keys
@@ -137,15 +131,15 @@ def _with_shard(batch: dict, bases: np.ndarray) -> dict:
     return {**batch, "shard": np.searchsorted(bases[:, 1], batch["node"], side="right") - 1}
 
 
-def _owners(group: dict, folder: str, bases: np.ndarray) -> dict:
+def _owners(group: dict, reader: ShardReader, bases: np.ndarray) -> dict:
     """Step 3: each paragraph (``item``) of a group (``root``) with its document, read from
     its shard's fingerprints (each shard of the group once)."""
-    spool, items = Spool(Path(folder)), group["node"]
+    items = group["node"]
     shards = np.searchsorted(bases[:, 1], items, side="right") - 1
     docs = np.zeros(len(items), dtype=np.int64)
     for shard in np.unique(shards).tolist():
         here = shards == shard
-        docs[here] = spool.prints(shard).item_doc[items[here] - bases[shard, 1]] + bases[shard, 0]
+        docs[here] = reader.prints(shard).item_doc[items[here] - bases[shard, 1]] + bases[shard, 0]
     return {"root": group["root"], "item": items, "doc": docs}
 
 
@@ -157,11 +151,11 @@ def _candidates(group: dict, options: DedupOptions) -> dict:
     return pair_columns([pair for run in _runs(roots) for pair in dedup.document_candidates(docs[run].tolist())])
 
 
-def _verify_documents(group: dict, folder: str, bases: np.ndarray, options: DedupOptions,
+def _verify_documents(group: dict, reader: ShardReader, bases: np.ndarray, options: DedupOptions,
                       read_batch: int) -> dict:
     """Step 5: the distinct candidate pairs whose documents are copies."""
     pairs = np.unique(np.stack([group["a"], group["b"]], axis=1), axis=0).tolist()
-    table = _table(folder, bases)
+    table = ShardTable(reader, bases)
     view, dedup = View(table), Deduplicator(options)
     found = []
     for batch in read_batches([2] * len(pairs), read_batch):
@@ -171,14 +165,14 @@ def _verify_documents(group: dict, folder: str, bases: np.ndarray, options: Dedu
     return pair_columns(found)
 
 
-def _document_clusters(group: dict, folder: str, bases: np.ndarray, options: DedupOptions,
+def _document_clusters(group: dict, reader: ShardReader, bases: np.ndarray, options: DedupOptions,
                        read_batch: int) -> dict:
     """Step 7: each document cluster's record (``number``: its smallest document), its
     copies (``number``: the copy; ``text``: the id of the document kept) and the flags its
     copies give away (``number``: the document; ``text``: the flags as JSON)."""
     order = np.argsort(group["root"], kind="stable")
     roots, docs = group["root"][order], group["node"][order]
-    table = _table(folder, bases)
+    table = ShardTable(reader, bases)
     view, dedup = View(table), Deduplicator(options)
     kinds, numbers, texts = [], [], []
     for run in _read_runs(roots, table, docs, table.prefetch_documents, read_batch):
@@ -230,14 +224,14 @@ def _attach_family(group: dict) -> dict:
             "family": np.array([family.get(d, d) for d in docs.tolist()], dtype=np.int64)}
 
 
-def _paragraph_clusters(group: dict, folder: str, bases: np.ndarray, options: DedupOptions,
+def _paragraph_clusters(group: dict, reader: ShardReader, bases: np.ndarray, options: DedupOptions,
                         read_batch: int) -> dict:
     """Step 8: the record of each paragraph group that reaches beyond one family
     (``number``: the group's smallest paragraph)."""
     order = np.argsort(group["root"], kind="stable")
     roots, items = group["root"][order], group["item"][order]
     family = dict(zip(group["doc"].tolist(), group["family"].tolist()))
-    table = _table(folder, bases)
+    table = ShardTable(reader, bases)
     view, dedup = View(table), Deduplicator(options)
     numbers, texts = [], []
     for run in _read_runs(roots, table, items, table.prefetch, read_batch):

@@ -6,9 +6,9 @@ not either).  :func:`process_shard` runs the per-document stages and the
 ``fingerprint`` stage on one shard; it is pure, so any engine may run it
 anywhere.  Its :class:`ShardResult` (the processed records as JSONL bytes,
 the fingerprints as arrays, the stage counts) goes into the run's
-:class:`~newsclean.engine.spool.Spool`.
+:class:`~newsclean.spool.Spool`.
 
->>> from newsclean.job import RunOptions
+>>> from newsclean.options import RunOptions
 >>> result = process_shard(RunOptions(), Shard(0, [Document("a", "临颍县\\n\\n实行管理联动，带\\n\\n带动600余户。")]))
 >>> result.records.decode("utf-8").count("\\n"), result.prints.ids, result.stats.rules["repair/page_break_repeated_char"]
 (1, ['a'], 1)
@@ -19,18 +19,15 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..dedup import Deduplicator
-from ..dedup.prints import Prints
-from ..document import Document
-from ..io import InputError
-from ..pipeline import RunStats, StageStats
+from .dedup import Deduplicator
+from .dedup.prints import Prints
+from .document import Document
+from .io import InputError
+from .pipeline import build_pipeline
+from .stats import RunStats, StageStats
 
 if TYPE_CHECKING:
-    from ..job import RunOptions
-
-#: Documents in a shard: large enough that sending one to a worker costs little against
-#: processing it, small enough that a killed run loses little and workers stay busy.
-SHARD_DOCS = 500
+    from .options import RunOptions
 
 
 @dataclass
@@ -86,7 +83,6 @@ def _stages(options: "RunOptions", run: str):
     """The stages of one run, built once per process: loading rules and the dictionary takes
     a second, and a worker runs many shards.  Only the latest run's are kept, so a later run
     reads rule files afresh."""
-    from ..job import build_pipeline
     key = (run, repr(options))
     if key not in _BUILT:
         _BUILT.clear()

@@ -13,18 +13,20 @@ hashes stay in the shards' files, and a Ray Data pipeline finds the pairs:
    does;
 3. *pairs*, shuffled by pair: each group drops the pairs found in more than one
    band and verifies the rest on their keys (:meth:`~newsclean.dedup.Deduplicator.verify`),
-   read from the work folder by a :class:`~newsclean.engine.shard_table.ShardTable`.
+   read through the run's :class:`~newsclean.dedup.prints.ShardReader` by a
+   :class:`~newsclean.dedup.shard_table.ShardTable`.
 
 The result is the same pairs, with the same similarities, as on one machine:
 :func:`pair_dataset` leaves them on Ray for the clustering that follows
-(:mod:`~newsclean.engine.ray_cluster`), :func:`similar_pairs` collects them in the
+(:mod:`~newsclean.dedup.ray_cluster`), :func:`similar_pairs` collects them in the
 driver (for an archive run, which clusters there).  Tasks read the work folder, so on a cluster of
 several machines it must be on storage every node reads (a shared file system).
 
 >>> from newsclean.document import Document
 >>> import ray, tempfile, pathlib
->>> from newsclean.engine.shards import Shard, process_shard
->>> from newsclean.job import RunOptions
+>>> from newsclean.shards import Shard, process_shard
+>>> from newsclean.options import RunOptions
+>>> from newsclean.spool import Spool
 >>> spool = Spool.open(pathlib.Path(tempfile.mkdtemp()), {}, resume=False)
 >>> story = "近年来，临颍县始终坚持围绕发展抓党建、抓好党建促发展的理念，全面提升了全县基层党建水平。"
 >>> for n, text in enumerate([story, story + "又", "舞阳县强力实施基层党建助力脱贫攻坚工程。"]):
@@ -38,53 +40,49 @@ several machines it must be on storage every node reads (a shared file system).
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 import numpy as np
 
-from ..dedup import DedupOptions, Deduplicator
-from ..dedup.lsh import bucket_pairs
-from ..dedup.prints import shard_bases  # noqa: F401  (for the example)
 from . import shard_table
+from .deduplicator import DedupOptions, Deduplicator
+from .lsh import bucket_pairs
+from .prints import ShardReader, shard_bases  # noqa: F401  (shard_bases: for the example)
 from .ray_groups import group_count, pair_columns, shuffle
 from .shard_table import ShardTable, read_batches
-from .spool import Spool
 
 
-def similar_pairs(spool: Spool, bases: np.ndarray, options: DedupOptions,
+def similar_pairs(reader: ShardReader, bases: np.ndarray, options: DedupOptions,
                   cpus: int) -> dict[tuple[int, int], float]:
-    """The verified pairs of the run in ``spool``, its shards numbered by ``bases``
+    """The verified pairs of the run whose shards ``reader`` reads, its shards numbered by ``bases``
     (:func:`~newsclean.dedup.prints.shard_bases`), found on the Ray that is running, in at
     least ``cpus`` shuffle groups, collected here in order."""
     pairs = {}
     if bases[-1, 1] < 2:
         return pairs
-    for batch in pair_dataset(spool, bases, options, cpus).iter_batches(batch_format="numpy"):
+    for batch in pair_dataset(reader, bases, options, cpus).iter_batches(batch_format="numpy"):
         pairs.update(zip(zip(batch["a"].tolist(), batch["b"].tolist()), batch["similarity"].tolist()))
     return dict(sorted(pairs.items()))
 
 
-def pair_dataset(spool: Spool, bases: np.ndarray, options: DedupOptions, cpus: int):
+def pair_dataset(reader: ShardReader, bases: np.ndarray, options: DedupOptions, cpus: int):
     """The verified pairs of :func:`similar_pairs` as a lazy Ray Dataset (columns ``a``,
     ``b``, ``similarity``), in no particular order, for steps that stay on Ray."""
     import ray
 
     groups = group_count(int(bases[-1, 1]) * options.bands, cpus)
-    folder = str(spool.folder)
     buckets = ray.data.range(len(bases) - 1).map_batches(
-        _read, batch_format="numpy", fn_kwargs=dict(folder=folder, bases=bases))
+        _read, batch_format="numpy", fn_kwargs=dict(reader=reader, bases=bases))
     pairs = shuffle(buckets, "bucket", groups, _bucket_pairs)
-    return shuffle(pairs, "pair", groups, _verify, folder=folder, bases=bases, options=options,
+    return shuffle(pairs, "pair", groups, _verify, reader=reader, bases=bases, options=options,
                    read_batch=shard_table.READ_BATCH)
 
 
-def _read(batch: dict, folder: str, bases: np.ndarray) -> dict:
+def _read(batch: dict, reader: ShardReader, bases: np.ndarray) -> dict:
     """Rows of shard tasks: for each item and band its bucket and the item's number in the run."""
-    spool = Spool(Path(folder))
     buckets, items = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
     for shard in batch["id"].tolist():
         first = int(bases[shard, 1])
-        prints = spool.prints(shard)
+        prints = reader.prints(shard)
         long = np.flatnonzero(prints.long)
         hashes = np.asarray(prints.bands).astype(np.int64)
         for band in range(hashes.shape[1]):
@@ -110,12 +108,12 @@ def _bucket_pairs(group: dict) -> dict:
     return {"pair": bucket_pairs(group["bucket"][order], group["item"][order])}
 
 
-def _verify(group: dict, folder: str, bases: np.ndarray, options: DedupOptions, read_batch: int) -> dict:
+def _verify(group: dict, reader: ShardReader, bases: np.ndarray, options: DedupOptions, read_batch: int) -> dict:
     """The distinct pairs of a group that pass verification, as item numbers, their keys read
     a batch of pairs at a time."""
     packed = np.unique(group["pair"])
     first, second = packed >> np.int64(32), packed & np.int64(0xFFFFFFFF)
-    table = ShardTable(Spool(Path(folder)), bases)
+    table = ShardTable(reader, bases)
     dedup, pairs = Deduplicator(options), {}
     for batch in read_batches([2] * len(packed), read_batch):
         table.forget()
