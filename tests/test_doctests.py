@@ -11,7 +11,7 @@ import newsclean
 MODULES = sorted(m.name for m in pkgutil.walk_packages(newsclean.__path__, "newsclean.")
                  if not m.name.endswith("__main__"))
 #: benchmarks/ modules the tests import too (setup.cfg puts them on the path).
-HELPERS = ["damage", "edited"]
+HELPERS = ["damage", "edited", "similar_pairs"]
 
 _PACKAGE = "a package's names, imported from its modules, which hold the examples"
 #: The modules that have no example, each with the reason.  Any other module must have one.

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Callable, Iterable, Sequence
 
@@ -36,7 +36,7 @@ from ..stats import StageStats
 from .archive import Archive, ArchivedDocument, DedupSettings
 from .cluster import Cluster, DocumentCluster, Member, UnionFind, choose_kept
 from .fingerprint import Fingerprinter
-from .lsh import candidate_pairs
+from .lsh import candidate_pairs, lsh_bands
 from .lost_starts import lost_starts
 from .prints import WHOLE, FingerprintTable, Prints, PrintTable
 
@@ -48,19 +48,26 @@ SHINGLE_CACHE = 1 << 13
 
 @dataclass
 class DedupOptions:
-    """Settings of near-duplicate detection; the defaults were chosen on the devset (README)."""
+    """Settings of near-duplicate detection; the defaults were chosen on the devset (README).
+    The LSH ``bands`` and ``rows`` follow from ``threshold`` (:func:`~newsclean.dedup.lsh.lsh_bands`)
+    unless ``banding`` gives them."""
 
     ngram: int = 5
     num_perm: int = 128
-    bands: int = 32
-    rows: int = 4
     threshold: float = 0.6
+    #: ``(bands, rows)`` to use instead of those ``threshold`` gives (to compare settings).
+    banding: tuple[int, int] | None = None
+    bands: int = field(init=False)
+    rows: int = field(init=False)
     document_threshold: float = 0.3
     keep: str = "first"
     min_chars: int = 10
     #: A paragraph shared by more documents than this is boilerplate: it is still reported,
     #: but it does not make its documents candidate copies of each other.
     max_shared: int = 50
+
+    def __post_init__(self):
+        self.bands, self.rows = self.banding or lsh_bands(self.threshold, self.num_perm)
 
     @property
     def settings(self) -> DedupSettings:
