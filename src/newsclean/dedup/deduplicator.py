@@ -32,6 +32,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from ..document import Document, Flag
+from ..repair.rules import RepairRules
 from ..stats import StageStats
 from .archive import Archive, ArchivedDocument, DedupSettings
 from .cluster import Cluster, DocumentCluster, Member, UnionFind, choose_kept
@@ -65,6 +66,10 @@ class DedupOptions:
     #: A paragraph shared by more documents than this is boilerplate: it is still reported,
     #: but it does not make its documents candidate copies of each other.
     max_shared: int = 50
+    #: The run's repair rules (``--rules``, ``--no-default-rules``), by which lost starts
+    #: judge where sentences start and end; a run's options set them from its own.
+    rules_dir: str | None = None
+    no_default_rules: bool = False
 
     def __post_init__(self):
         self.bands, self.rows = self.banding or lsh_bands(self.threshold, self.num_perm)
@@ -96,6 +101,11 @@ class Deduplicator:
         # a key compared with many others (boilerplate) is shingled once; bounded, so a run
         # with millions of candidate pairs does not keep every key's shingles
         self._set = functools.lru_cache(maxsize=SHINGLE_CACHE)(self.fingerprinter.shingles)
+
+    @functools.cached_property
+    def repair_rules(self) -> RepairRules:
+        """The repair rules lost starts are judged by, loaded when first wanted."""
+        return RepairRules.load(self.options.rules_dir, self.options.no_default_rules)
 
     def run(self, docs: list[Document], archive: Archive | None = None) -> list[Cluster]:
         """Cluster ``docs`` at both levels, set ``duplicate_of``, flag the lost starts copies
@@ -317,7 +327,7 @@ class Deduplicator:
             if d != k and not view.archived(d):
                 copies[d] = view.id(k)
         ours = [(d, m) for d, m in zip(group, members) if not view.archived(d)]
-        found = lost_starts([m.text for _, m in ours], [m.id for _, m in ours])
+        found = lost_starts([m.text for _, m in ours], [m.id for _, m in ours], self.repair_rules)
         cluster = Cluster("document", members, kept, self.options.keep,
                           similarity=min(m.similarity for m in members))
         return DocumentCluster(cluster, copies, {ours[n][0]: flags for n, flags in found.items()})
