@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from common import shared
+from common import NEWSCLEAN, shared
 
 
 def document_pairs(path: Path) -> set[tuple[str, str]]:
@@ -37,7 +37,7 @@ def main() -> None:
         for n, batch in enumerate(batches):
             (tmp / f"batch{n}.jsonl").write_text("\n".join(batch) + "\n", encoding="utf-8")
             ids.append({json.loads(line)["id"] for line in batch})
-        run = lambda *args: subprocess.run(["newsclean", "run", *args, "-q"], check=True)  # noqa: E731
+        run = lambda *args: subprocess.run([*NEWSCLEAN, "run", *args, "-q"], check=True)  # noqa: E731
         run(str(tmp / "batch0.jsonl"), str(tmp / "batch1.jsonl"), "--out", str(tmp / "single"))
         for n in range(2):
             run(str(tmp / f"batch{n}.jsonl"), "--out", str(tmp / f"out{n}"), "--index", str(tmp / "archive.sqlite"))
@@ -48,7 +48,7 @@ def main() -> None:
         print(f"cross-batch document duplicate pairs: single run {len(single)}, second batch against the "
               f"archive {len(incremental)}, found {found}/{len(single)} ({found / max(1, len(single)):.1%}); "
               f"extra {len(incremental - single)}")
-        stats = subprocess.run(["newsclean", "index", "stats", str(tmp / "archive.sqlite")], check=True,
+        stats = subprocess.run([*NEWSCLEAN, "index", "stats", str(tmp / "archive.sqlite")], check=True,
                                capture_output=True, text=True).stdout
         print("archive:", json.dumps({k: v for k, v in json.loads(stats).items() if k != "path"}))
 

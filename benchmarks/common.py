@@ -1,4 +1,4 @@
-"""Helpers shared by the benchmarks: locating ../shared and timing on one core."""
+"""Helpers shared by the benchmarks: locating ../shared, running newsclean and timing on one core."""
 from __future__ import annotations
 
 import json
@@ -7,10 +7,12 @@ import sys
 import time
 from pathlib import Path
 
+from damage import KINDS, damage
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
-sys.path.insert(0, str(ROOT / "tests"))
-from damage import KINDS, damage  # noqa: E402
+#: The newsclean of the interpreter running the benchmark, not whichever is first on PATH.
+NEWSCLEAN = [sys.executable, "-m", "newsclean"]
 
 
 def shared(path: str) -> Path:

@@ -62,7 +62,7 @@ def main() -> None:
           f"{'shared':>8} {'unrelated':>10} | {'other script':>12}")
     for ngram, bands, rows, threshold, doc_threshold in GRID:
         docs = [Document(id=d.id, text=d.text) for d in cleaned]
-        options = DedupOptions(ngram=ngram, bands=bands, rows=rows, threshold=threshold,
+        options = DedupOptions(ngram=ngram, banding=(bands, rows), threshold=threshold,
                                document_threshold=doc_threshold)
         clusters = Deduplicator(options).run(docs)
         found_docs = score.pairs([[m.id for m in c.members] for c in clusters if c.level == "document"])

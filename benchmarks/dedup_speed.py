@@ -24,7 +24,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from common import best_of, damaged_corpus, read_texts, shared
+from common import NEWSCLEAN, best_of, damaged_corpus, read_texts, shared
 from datasketch import MinHash, MinHashLSH
 
 from newsclean.dedup import Fingerprinter, comparison_key
@@ -136,7 +136,7 @@ def whole_run(count: int) -> None:
         texts = read_texts(source)
         mb = source.stat().st_size / 1e6
         start = time.perf_counter()
-        subprocess.run(["newsclean", "run", str(source), "--out", str(Path(tmp) / "out"), "-q"], check=True)
+        subprocess.run([*NEWSCLEAN, "run", str(source), "--out", str(Path(tmp) / "out"), "-q"], check=True)
         ours = time.perf_counter() - start
         start = time.perf_counter()
         keys = [comparison_key(t) for t in texts]

@@ -26,7 +26,7 @@ import threading
 import time
 from pathlib import Path
 
-from common import corpus_text, damaged_corpus, slice_article
+from common import NEWSCLEAN, corpus_text, damaged_corpus, slice_article
 
 RUNS = [("--workers 1", ["--workers", "1"]), ("--workers 2", ["--workers", "2"]),
         ("--engine ray --workers 2", ["--engine", "ray", "--workers", "2"])]
@@ -34,7 +34,7 @@ RUNS = [("--workers 1", ["--workers", "1"]), ("--workers 2", ["--workers", "2"])
 
 def clean(source: Path, out: Path, options: list[str]) -> float:
     start = time.perf_counter()
-    subprocess.run(["newsclean", "run", str(source), "--out", str(out), "-q", *options], check=True)
+    subprocess.run([*NEWSCLEAN, "run", str(source), "--out", str(out), "-q", *options], check=True)
     return time.perf_counter() - start
 
 
@@ -113,7 +113,7 @@ def peak_memory(source: Path, out: Path, options: list[str]) -> tuple[float, int
     """Seconds, and the peak resident kB of the main process, of all its processes, and of all
     its processes counting shared pages once (PSS)."""
     start = time.perf_counter()
-    run = subprocess.Popen(["newsclean", "run", str(source), "--out", str(out), "-q", *options])
+    run = subprocess.Popen([*NEWSCLEAN, "run", str(source), "--out", str(out), "-q", *options])
     peaks = [0, 0, 0]
 
     def sample() -> None:

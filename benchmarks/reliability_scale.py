@@ -19,13 +19,12 @@ import argparse
 import json
 import random
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-from common import corpus_text
+from common import NEWSCLEAN, corpus_text
 from engines import descendants, resident_kb
 
 #: Characters that end a clause or a sentence: a line stopping on one is not cut mid-sentence.
@@ -56,7 +55,7 @@ def repair_seconds(document: str) -> float:
 def run(source: Path, out: Path) -> tuple[float, int, int]:
     """Seconds, peak resident MB of all the processes of ``newsclean run source``, and its exit code."""
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "newsclean", "run", str(source), "--out", str(out), "-q"])
+    process = subprocess.Popen([*NEWSCLEAN, "run", str(source), "--out", str(out), "-q"])
     peak = [0]
 
     def sample() -> None:

@@ -6,7 +6,7 @@
    blank lines, is normalised and repaired; a document whose paragraphs come back joined, split
    or changed counts against precision, and one that loses a space between words is counted
    apart (a run of white space made one space is no change).
-2. The project's damage simulator (tests/damage.py) over ../shared/corpus/news.jsonl: each article
+2. The project's damage simulator (benchmarks/damage.py) over ../shared/corpus/news.jsonl: each article
    cut into sentences-as-paragraphs gets one damage of each kind; the share whose paragraphs come
    back exactly (white space aside: the simulator damages seams, not spaces) is printed per kind.
 """

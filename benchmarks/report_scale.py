@@ -4,7 +4,7 @@
 
 The document is the seed text repeated to 1, 2, 4 and 8 MB (UTF-8), with an edit in every
 40 characters made left to right, one in every 40 made right to left, and a tenth of the
-text taken out as one block (tests/edited.py).  Showing each edit in the text as it stood
+text taken out as one block (benchmarks/edited.py).  Showing each edit in the text as it stood
 costs time linear in the document and its edits, so the seconds per MB stay about the same.
 Before, every edit copied the whole text: one 4 MB document spent 26.6 s of a 34 s run in
 the report.

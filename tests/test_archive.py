@@ -92,6 +92,11 @@ def test_an_archive_of_another_format_or_settings_is_refused(batches, tmp_path):
     other = CliRunner().invoke(main, ["run", first, "--out", str(tmp_path / "o2"), "--index", str(index),
                                       "--ngram", "4"])
     assert other.exit_code == 3 and "cannot be compared" in other.stderr
+    banded = CliRunner().invoke(main, ["run", first, "--out", str(tmp_path / "o3"), "--index", str(index),
+                                       "--threshold", "0.3"])  # 59 bands of 2 rows, not 32 of 4
+    assert banded.exit_code == 3 and '"bands": 59' in banded.stderr and "cannot be compared" in banded.stderr
+    same_bands = ["run", first, "--out", str(tmp_path / "o4"), "--index", str(index), "--threshold", "0.58"]
+    assert CliRunner().invoke(main, same_bands).exit_code == 0
     with sqlite3.connect(index) as db:
         db.execute("UPDATE meta SET value = '999' WHERE name = 'format'")
     with pytest.raises(ArchiveError, match="archive of format 999; this newsclean reads format 1"):

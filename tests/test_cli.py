@@ -10,7 +10,9 @@ from conftest import ROOT, SAMPLES, SEED, read_jsonl
 
 
 def test_every_option_states_its_default():
-    help_text = CliRunner().invoke(main, ["run", "--help"]).output
+    result = CliRunner().invoke(main, ["run", "--help"])
+    assert result.exit_code == 0, result.output
+    help_text = result.output
     for option in ["--id-field", "--text-field", "--convert", "--rules", "--orphans", "--strict", "--quiet"]:
         line = help_text[help_text.index(option):]
         assert "default" in line[: line.index("\n  -") if "\n  -" in line else len(line)], option
@@ -32,7 +34,8 @@ def test_outputs_are_byte_identical_across_runs_except_timings(tmp_path):
     outs = []
     for n in range(2):
         out = tmp_path / str(n)
-        CliRunner().invoke(main, ["run", str(SEED.parent), str(SAMPLES / "input"), "--out", str(out), "-q"])
+        result = CliRunner().invoke(main, ["run", str(SEED.parent), str(SAMPLES / "input"), "--out", str(out), "-q"])
+        assert result.exit_code == 0, result.stderr
         stats = json.loads((out / "stats.json").read_text(encoding="utf-8"))
         stats.pop("timings")
         outs.append(((out / "corpus.jsonl").read_bytes(), (out / "duplicates.jsonl").read_bytes(),
@@ -41,7 +44,8 @@ def test_outputs_are_byte_identical_across_runs_except_timings(tmp_path):
 
 
 def test_stats_record_each_stage_and_say_which_did_not_run(tmp_path):
-    CliRunner().invoke(main, ["run", str(SEED), "--out", str(tmp_path), "-q"])
+    result = CliRunner().invoke(main, ["run", str(SEED), "--out", str(tmp_path), "-q"])
+    assert result.exit_code == 0, result.stderr
     stats = json.loads((tmp_path / "stats.json").read_text(encoding="utf-8"))
     assert stats["stages"]["repair"]["status"] == "done"
     assert stats["stages"]["repair"]["documents"] == 1
@@ -52,7 +56,7 @@ def test_stats_record_each_stage_and_say_which_did_not_run(tmp_path):
 def test_stdin_dash_reads_jsonl(tmp_path):
     line = json.dumps({"id": "x", "text": "临颍县\n\n实行管理联动，带\n\n带动600余户。"}, ensure_ascii=False)
     result = CliRunner().invoke(main, ["run", "-", "--out", str(tmp_path), "-q"], input=line + "\n")
-    assert result.exit_code == 0
+    assert result.exit_code == 0, result.stderr
     assert read_jsonl(tmp_path / "corpus.jsonl")[0]["text"] == "临颍县\n实行管理联动，带动600余户。"
 
 
@@ -68,4 +72,6 @@ def test_installed_command_and_module_run_the_seed(tmp_path):
 
 def test_progress_is_quiet_when_piped(tmp_path):
     done = subprocess.run(["newsclean", "run", str(SEED), "--out", str(tmp_path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "1 documents read, 1 written" in done.stderr  # the summary, without the progress bar
     assert "docs" not in done.stderr and "MB/s" not in done.stderr

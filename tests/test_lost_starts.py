@@ -7,12 +7,14 @@ from click.testing import CliRunner
 
 from newsclean.cli import main
 from newsclean.dedup.lost_starts import lost_starts
+from newsclean.repair.rules import RepairRules
 from conftest import SAMPLES, read_jsonl
 
 GOLDEN = (SAMPLES / "expected" / "seed.txt").read_text(encoding="utf-8").split("\n")
 WUYANG = GOLDEN[10:16]  # 舞阳县 and its five paragraphs
 DEMO_ZONE = GOLDEN[17:22]  # 市城乡一体化示范区 and its four paragraphs
 S2T = opencc.OpenCC("s2t")
+RULES = RepairRules.load()
 
 
 def lose_start(story: list[str], paragraph: int, words: str) -> list[str]:
@@ -82,9 +84,9 @@ def test_a_seam_the_repair_missed_is_no_lost_start():
     by a seam left open, and nothing was lost."""
     cut = WUYANG[2].index("政治素质过硬")
     missed = WUYANG[:2] + [WUYANG[2][:cut], WUYANG[2][cut:]] + WUYANG[3:]
-    assert lost_starts(["\n".join(missed), "\n".join(WUYANG)], ["missed", "whole"]) == {}
+    assert lost_starts(["\n".join(missed), "\n".join(WUYANG)], ["missed", "whole"], RULES) == {}
     assert list(lost_starts(["\n".join(lose_start(WUYANG, 2, "政治素质过硬")), "\n".join(WUYANG)],
-                            ["cut", "whole"])) == [0]
+                            ["cut", "whole"], RULES)) == [0]
 
 
 def test_keep_mode_adds_no_flag(tmp_path):
@@ -107,8 +109,8 @@ def test_words_found_twice_in_either_document_are_no_evidence():
     """Where a paragraph's first words appear twice, which one the copy's sentence leads
     into cannot be told."""
     cut = lose_start(WUYANG, 2, "政治素质过硬")
-    assert lost_starts(["\n".join(cut + [cut[2]]), "\n".join(WUYANG)], ["cut", "whole"]) == {}
-    assert lost_starts(["\n".join(cut), "\n".join(WUYANG + [cut[2]])], ["cut", "whole"]) == {}
+    assert lost_starts(["\n".join(cut + [cut[2]]), "\n".join(WUYANG)], ["cut", "whole"], RULES) == {}
+    assert lost_starts(["\n".join(cut), "\n".join(WUYANG + [cut[2]])], ["cut", "whole"], RULES) == {}
 
 
 def test_rows_of_a_table_are_not_fragments():
@@ -118,4 +120,20 @@ def test_rows_of_a_table_are_not_fragments():
             "女魔族      6000     1000     0       还魂丹"]
     table = WUYANG[:3] + rows + WUYANG[3:]
     joined = WUYANG[:3] + [rows[0] + "水      " + rows[1], rows[2]] + WUYANG[3:]
-    assert lost_starts(["\n".join(table), "\n".join(joined)], ["table", "joined"]) == {}
+    assert lost_starts(["\n".join(table), "\n".join(joined)], ["table", "joined"], RULES) == {}
+
+
+def test_the_runs_rules_judge_lost_starts(tmp_path):
+    """A user's rule that the cut paragraph's words open a sentence: its start was not lost."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "seams.toml").write_text('[[rule]]\nid = "party_start"\nkind = "start"\n'
+                                      'description = "a paragraph opening on the party\'s qualities"\n'
+                                      "pattern = '^政治素质过硬'\n", encoding="utf-8")
+    documents = [("full", WUYANG), ("cut", lose_start(WUYANG, 2, "政治素质过硬"))]
+    (tmp_path / "bundled").mkdir()
+    (tmp_path / "user").mkdir()
+    corpus, _ = clean(tmp_path / "bundled", documents)
+    assert [f["paragraph"] for f in given_away(corpus[1])] == [2]
+    corpus, _ = clean(tmp_path / "user", documents, "--rules", str(rules))
+    assert corpus[1]["duplicate_of"] == "full" and given_away(corpus[1]) == []

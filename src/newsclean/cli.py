@@ -128,7 +128,8 @@ def _cleaning_options(command):
         click.option("--orphans", type=click.Choice(ORPHAN_MODES), default="flag", show_default=True,
                      help="Fragments that start or end mid-sentence: keep silently, keep and flag, or drop."),
         click.option("--threshold", type=click.FloatRange(0, 1), default=DedupOptions.threshold, show_default=True,
-                     help="Jaccard similarity (of character n-grams) at which two paragraphs are near-duplicates."),
+                     help="Jaccard similarity (of character n-grams) at which two paragraphs are near-duplicates; "
+                          "the LSH bands follow from it (docs/dedup-recall.md)."),
         click.option("--document-threshold", type=click.FloatRange(0, 1), default=DedupOptions.document_threshold,
                      show_default=True, help="Jaccard similarity at which two documents sharing a paragraph are copies."),
         click.option("--ngram", type=click.IntRange(2, 20), default=DedupOptions.ngram, show_default=True,

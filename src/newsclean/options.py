@@ -5,7 +5,7 @@ True
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .dedup import DedupOptions
 from .repair.census import Census
@@ -37,3 +37,7 @@ class RunOptions:
     #: The furniture shapes the run's documents share, counted before any is repaired
     #: (:mod:`newsclean.repair.census`): set by :func:`~newsclean.job.run_job`, not an option of the CLI.
     census: Census | None = None
+
+    def __post_init__(self):
+        # dedup judges lost starts by the same repair rules as the repair stage
+        self.dedup = replace(self.dedup, rules_dir=self.rules_dir, no_default_rules=self.no_default_rules)

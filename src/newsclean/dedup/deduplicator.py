@@ -25,18 +25,19 @@ from __future__ import annotations
 
 import functools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
 from ..document import Document, Flag
+from ..repair.rules import RepairRules
 from ..stats import StageStats
 from .archive import Archive, ArchivedDocument, DedupSettings
 from .cluster import Cluster, DocumentCluster, Member, UnionFind, choose_kept
 from .fingerprint import Fingerprinter
-from .lsh import candidate_pairs
+from .lsh import candidate_pairs, lsh_bands
 from .lost_starts import lost_starts
 from .prints import WHOLE, FingerprintTable, Prints, PrintTable
 
@@ -48,19 +49,30 @@ SHINGLE_CACHE = 1 << 13
 
 @dataclass
 class DedupOptions:
-    """Settings of near-duplicate detection; the defaults were chosen on the devset (README)."""
+    """Settings of near-duplicate detection; the defaults were chosen on the devset (README).
+    The LSH ``bands`` and ``rows`` follow from ``threshold`` (:func:`~newsclean.dedup.lsh.lsh_bands`)
+    unless ``banding`` gives them."""
 
     ngram: int = 5
     num_perm: int = 128
-    bands: int = 32
-    rows: int = 4
     threshold: float = 0.6
+    #: ``(bands, rows)`` to use instead of those ``threshold`` gives (to compare settings).
+    banding: tuple[int, int] | None = None
+    bands: int = field(init=False)
+    rows: int = field(init=False)
     document_threshold: float = 0.3
     keep: str = "first"
     min_chars: int = 10
     #: A paragraph shared by more documents than this is boilerplate: it is still reported,
     #: but it does not make its documents candidate copies of each other.
     max_shared: int = 50
+    #: The run's repair rules (``--rules``, ``--no-default-rules``), by which lost starts
+    #: judge where sentences start and end; a run's options set them from its own.
+    rules_dir: str | None = None
+    no_default_rules: bool = False
+
+    def __post_init__(self):
+        self.bands, self.rows = self.banding or lsh_bands(self.threshold, self.num_perm)
 
     @property
     def settings(self) -> DedupSettings:
@@ -89,6 +101,11 @@ class Deduplicator:
         # a key compared with many others (boilerplate) is shingled once; bounded, so a run
         # with millions of candidate pairs does not keep every key's shingles
         self._set = functools.lru_cache(maxsize=SHINGLE_CACHE)(self.fingerprinter.shingles)
+
+    @functools.cached_property
+    def repair_rules(self) -> RepairRules:
+        """The repair rules lost starts are judged by, loaded when first wanted."""
+        return RepairRules.load(self.options.rules_dir, self.options.no_default_rules)
 
     def run(self, docs: list[Document], archive: Archive | None = None) -> list[Cluster]:
         """Cluster ``docs`` at both levels, set ``duplicate_of``, flag the lost starts copies
@@ -310,7 +327,7 @@ class Deduplicator:
             if d != k and not view.archived(d):
                 copies[d] = view.id(k)
         ours = [(d, m) for d, m in zip(group, members) if not view.archived(d)]
-        found = lost_starts([m.text for _, m in ours], [m.id for _, m in ours])
+        found = lost_starts([m.text for _, m in ours], [m.id for _, m in ours], self.repair_rules)
         cluster = Cluster("document", members, kept, self.options.keep,
                           similarity=min(m.similarity for m in members))
         return DocumentCluster(cluster, copies, {ours[n][0]: flags for n, flags in found.items()})

@@ -13,8 +13,11 @@ going on otherwise, nothing was lost: the repair left that seam open (the words 
 the paragraph before), or the copy joined two pieces the document keeps apart, or
 its editor turned a full stop into a comma.
 
+Sentence starts and ends are judged by the run's repair rules (``--rules``):
+
+>>> from newsclean.repair.rules import RepairRules
 >>> found = lost_starts(["标题\\n上月业绩平平。\\n教育局在网上提供了参考教学资源。",
-...                      "标题\\n据报道，教育局在网上提供了参考教学资源。"], ["a", "b"])
+...                      "标题\\n据报道，教育局在网上提供了参考教学资源。"], ["a", "b"], RepairRules.load())
 >>> found[0]
 [Flag(kind='truncated_start', paragraph=2, detail='copy b goes on from …据报道，')]
 >>> 1 in found  # the copy's paragraph opens its sentence
@@ -43,13 +46,9 @@ _COLUMNS = re.compile(r" {3,}")
 _SPACE = re.compile(r"[^\S\n]+")
 
 
-@functools.cache
-def _rules() -> RepairRules:
-    return RepairRules.load()
-
-
-def lost_starts(texts: Sequence[str], ids: Sequence[str]) -> dict[int, list[Flag]]:
-    """The lost starts of each of ``texts`` (copies of one story, named by ``ids``), by position."""
+def lost_starts(texts: Sequence[str], ids: Sequence[str], rules: RepairRules) -> dict[int, list[Flag]]:
+    """The lost starts of each of ``texts`` (copies of one story, named by ``ids``), by
+    position, judging where sentences start and end by ``rules``."""
     tables = [{j for j, p in enumerate(text.split("\n")) if _COLUMNS.search(p)} for text in texts]
     # blind to script and white space, not to punctuation (sentence ends matter); width was
     # normalised before repair
@@ -64,10 +63,10 @@ def lost_starts(texts: Sequence[str], ids: Sequence[str]) -> dict[int, list[Flag
     for a, own in enumerate(paragraphs):
         for j in range(1, len(own)):
             head = own[j][:WINDOW]
-            if len(head) < WINDOW or j in tables[a] or wholes[a].count(head) != 1 or _rules().new_start(own[j]):
+            if len(head) < WINDOW or j in tables[a] or wholes[a].count(head) != 1 or rules.new_start(own[j]):
                 continue
             for b, whole in enumerate(wholes[:MAX_COPIES + 1]):
-                before = _before(whole, head) if b != a else None
+                before = _before(whole, head, rules) if b != a else None
                 if before and not _goes_on_otherwise(before, head, words(a)):
                     evidence = f"copy {ids[b]} goes on from …{before}"
                     found.setdefault(a, []).append(Flag("truncated_start", j, evidence))
@@ -75,13 +74,13 @@ def lost_starts(texts: Sequence[str], ids: Sequence[str]) -> dict[int, list[Flag
     return found
 
 
-def _before(whole: str, head: str) -> str | None:
+def _before(whole: str, head: str, rules: RepairRules) -> str | None:
     """The last :data:`CONTEXT` characters before the one place ``head`` appears in
     ``whole``, when they lead into it mid-sentence."""
     if whole.count(head) != 1:
         return None
     line = whole[:whole.find(head)].rpartition("\n")[2]
-    if not line or _rules().closed_end(line):
+    if not line or rules.closed_end(line):
         return None
     return line[-CONTEXT:]
 

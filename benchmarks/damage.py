@@ -12,7 +12,7 @@ title, which repair never joins, so breaks fall in the paragraphs after it.
 >>> import random
 >>> damage(["临颍县", "近年来，临颍县始终坚持“围绕发展抓党建、抓好党建促发展”的理念，全面提升了水平。"],
 ...        "page_break", random.Random(1))
-'临颍县\\n\\n近年来，临颍县始终坚持“围绕发展抓党建、抓好党建促发展”的理念，全面提\\n\\n升了水平。'
+'临颍县\\n\\n近年来，临颍县始终坚持“围绕发展抓党建、抓好党建促发展”的理念，全面\\n\\n提升了水平。'
 """
 from __future__ import annotations
 
