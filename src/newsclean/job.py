@@ -38,6 +38,7 @@ from .engine import Executor, make_engine
 from .io import InputError, OutputDir, OutputError, read_inputs
 from .io.read import input_files
 from .io.write import COMPLETION_MARKER, held, publish, sweep, unmark
+from .names import CLUSTER, READ
 from .options import RunOptions
 from .stats import RunStats
 from .repair import RepairRules
@@ -112,7 +113,7 @@ def _write(batch: _Batch, options: RunOptions, backend: ClusteringBackend, archi
     """Cluster the batch and write the run's outputs into :attr:`Spool.outputs`, all or none."""
     dedup = Deduplicator(options.dedup)
     clustering = backend.cluster(dedup, batch.table, batch.document, archive, spool)
-    batch.stats.stages["cluster"] = dedup.stats["cluster"]
+    batch.stats.stages[CLUSTER] = dedup.stats[CLUSTER]
     write_start = time.perf_counter()
     report = ReportBuilder()
     written = characters = 0
@@ -257,7 +258,7 @@ def _process(inputs, options: RunOptions, spool: Spool, engine: Executor, backen
         spool.remove()
         raise StrictError(str(batch.errors[0]))
     batch.table = backend.table(spool, sizes, whole=bool(options.index))
-    batch.stats.stage("read").documents = batch.documents
+    batch.stats.stage(READ).documents = batch.documents
     return batch
 
 

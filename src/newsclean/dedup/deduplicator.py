@@ -32,6 +32,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from ..document import Document, Flag
+from ..names import CLUSTER, FINGERPRINT
 from ..repair.rules import RepairRules
 from ..stats import StageStats
 from .archive import Archive, ArchivedDocument, DedupSettings
@@ -97,7 +98,7 @@ class Deduplicator:
         self.options = options or DedupOptions()
         o = self.options
         self.fingerprinter = Fingerprinter(o.ngram, o.num_perm)
-        self.stats = {"fingerprint": StageStats(), "cluster": StageStats()}
+        self.stats = {FINGERPRINT: StageStats(), CLUSTER: StageStats()}
         # a key compared with many others (boilerplate) is shingled once; bounded, so a run
         # with millions of candidate pairs does not keep every key's shingles
         self._set = functools.lru_cache(maxsize=SHINGLE_CACHE)(self.fingerprinter.shingles)
@@ -125,7 +126,7 @@ class Deduplicator:
         """The ``fingerprint`` stage for a shard of documents (pure: run it anywhere)."""
         start = time.perf_counter()
         prints = Prints.of(docs, self.options, self.fingerprinter)
-        fp = self.stats["fingerprint"]
+        fp = self.stats[FINGERPRINT]
         fp.documents += len(docs)
         fp.seconds += time.perf_counter() - start
         fp.counts = {"paragraphs": fp.counts.get("paragraphs", 0) + prints.paragraphs,
@@ -153,7 +154,7 @@ class Deduplicator:
             c.id = f"d{n}"
         for n, c in enumerate(par_clusters, start=1):
             c.id = f"p{n}"
-        cl = self.stats["cluster"]
+        cl = self.stats[CLUSTER]
         cl.documents, cl.seconds = table.documents, time.perf_counter() - start
         cl.counts = {"verified_pairs": len(pairs), "archived_matches": archived,
                      "document_clusters": len(doc_clusters), "paragraph_clusters": len(par_clusters)}
