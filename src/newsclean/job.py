@@ -22,7 +22,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -33,7 +32,7 @@ from .dedup.archive import Archive, open_archive
 from .dedup.backends import ClusteringBackend, clustering_for
 from .dedup.cluster import Clustering
 from .dedup.prints import FingerprintTable, PrintTable, locate
-from .document import Document
+from .document import Document, Flag
 from .engine import Executor, make_engine
 from .io import InputError, OutputDir, OutputError, read_inputs
 from .io.read import input_files
@@ -127,16 +126,19 @@ def _write(batch: _Batch, options: RunOptions, backend: ClusteringBackend, archi
                 given_away = []
                 if flags and flags[0] == number:
                     given_away, flags = flags[1], next(flagged, None)
-                changed = False  # else the spooled line is already the record to write
+                kept = None  # else the spooled line is already the record to write
                 if copy and copy[0] == number:
                     kept, copy = copy[1], next(copies, None)
                     if options.drop_duplicates:
                         continue
-                    record["duplicate_of"] = kept
-                    changed = True
-                changed |= _add_flags(record, given_away, batch.stats.flags)
-                if changed:
-                    line = json.dumps(record, ensure_ascii=False) + "\n"
+                if kept or given_away:
+                    doc = Document.from_json(record)
+                    doc.duplicate_of = kept
+                    new = doc.add_flags(map(Flag.from_json, given_away))
+                    batch.stats.flags.update(f.kind for f in new)
+                    if kept or new:
+                        record = doc.to_json()
+                        line = json.dumps(record, ensure_ascii=False) + "\n"
                 f.write(line)
                 report.add(record)
                 written += 1
@@ -285,16 +287,6 @@ def _census(inputs: Sequence[str], options: RunOptions, stdin: BinaryIO | None) 
     if stdin is not None and "-" in inputs:
         stdin.seek(0)
     return census.close()
-
-
-def _add_flags(record: dict, flags: list[dict], counts: Counter) -> bool:
-    """Add to ``record`` the ``flags`` it does not have yet (a fragment its copies gave
-    away, which repair may have flagged already), counting them; whether any was new."""
-    have = {(f["kind"], f["paragraph"]) for f in record["flags"]}
-    new = [f for f in flags if (f["kind"], f["paragraph"]) not in have]
-    record["flags"] += new
-    counts.update(f["kind"] for f in new)
-    return bool(new)
 
 
 def _manifest(inputs: Sequence[str], options: RunOptions) -> dict:

@@ -183,11 +183,11 @@ class Spool:
                 yield line, json.loads(line)
 
     def document(self, number: int, index: int) -> Document:
-        """Document ``index`` of shard ``number``, read from disk (its id, text and source)."""
+        """Document ``index`` of shard ``number``, read from disk."""
         offsets = self._offsets(number)
         start, end = int(offsets[index]), int(offsets[index + 1])
         record = json.loads(read_at(self._shard(number) / "records.jsonl", start, end - start))
-        return Document(record["id"], record["text"], record["source"])
+        return Document.from_json(record)
 
 
 @dataclass(frozen=True)

@@ -117,9 +117,8 @@ class Deduplicator:
         clusters, copies, flags = self.cluster(table, docs.__getitem__, archive)
         for d, kept in copies.items():
             docs[d].duplicate_of = kept
-        for d, found in flags.items():  # unless repair flagged the same paragraph already
-            have = {(f.kind, f.paragraph) for f in docs[d].flags}
-            docs[d].flags += [f for f in found if (f.kind, f.paragraph) not in have]
+        for d, found in flags.items():
+            docs[d].add_flags(found)
         return clusters
 
     def fingerprint(self, docs: Sequence[Document]) -> Prints:
