@@ -43,7 +43,7 @@ from .stats import RunStats
 from .repair import RepairRules
 from .repair.census import Census, LineCensus
 from .report import ReportBuilder
-from .shards import Shard, merge_stats
+from .shards import Shard
 from .spool import ProcessShard, ResumeError, Spool
 
 
@@ -251,7 +251,7 @@ def _process(inputs, options: RunOptions, spool: Spool, engine: Executor, backen
     sizes = []
     for number in range(batch.shards):
         stats, errors, shard_sizes = spool.summary(number)
-        merge_stats(batch.stats, stats)
+        batch.stats.merge(stats)
         for error in errors:
             batch.errors.append(error)
             on_error(error)

@@ -89,16 +89,3 @@ def _stages(options: "RunOptions", run: str):
         _BUILT.clear()
         _BUILT[key] = build_pipeline(options), Deduplicator(options.dedup)
     return _BUILT[key]
-
-
-def merge_stats(total: RunStats, part: RunStats) -> None:
-    """Add the counts of one shard to the run's."""
-    for name, stage in part.stages.items():
-        into = total.stage(name)
-        into.documents += stage.documents
-        into.edits += stage.edits
-        into.seconds += stage.seconds
-        for counter, count in stage.counts.items():
-            into.counts[counter] = into.counts.get(counter, 0) + count
-    total.rules.update(part.rules)
-    total.flags.update(part.flags)
