@@ -32,7 +32,7 @@ from .dedup.archive import Archive, open_archive
 from .dedup.backends import ClusteringBackend, clustering_for
 from .dedup.cluster import Clustering
 from .dedup.prints import FingerprintTable, PrintTable, locate
-from .document import Document, Flag
+from .document import Document
 from .engine import Executor, make_engine
 from .io import InputError, OutputDir, OutputError, read_inputs
 from .io.read import input_files
@@ -134,7 +134,7 @@ def _write(batch: _Batch, options: RunOptions, backend: ClusteringBackend, archi
                 if kept or given_away:
                     doc = Document.from_json(record)
                     doc.duplicate_of = kept
-                    new = doc.add_flags(map(Flag.from_json, given_away))
+                    new = doc.add_flags(given_away)
                     batch.stats.flags.update(f.kind for f in new)
                     if kept or new:
                         record = doc.to_json()
