@@ -26,6 +26,7 @@ from .io.write import held
 from .dedup.archive import ArchiveError, read_archive, unlock_archive
 from .engine import ENGINES, EngineError
 from .job import StrictError, add_to_index, run_job
+from .names import DOCUMENT_STAGES
 from .options import SHARD_DOCS, RunOptions
 from .spool import ResumeError
 from .normalize import ConfigError
@@ -299,7 +300,7 @@ def report(run_dir):
 @click.argument("doc_id", metavar="ID")
 @click.option("--run", "run_dir", required=True, type=click.Path(exists=True, file_okay=False),
               help="Folder of the run (holding corpus.jsonl).")
-@click.option("--stage", type=click.Choice(["all", "normalise", "repair", "renormalise"]), default="all",
+@click.option("--stage", type=click.Choice(["all", *DOCUMENT_STAGES]), default="all",
               show_default=True, help="Show the edits of one stage only.")
 def explain_command(doc_id, run_dir, stage):
     """Print document ID's edits from a run as a coloured diff: rule, place, before and after."""

@@ -67,6 +67,10 @@ class Flag:
             out["detail"] = self.detail
         return out
 
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> "Flag":
+        return cls(obj["kind"], obj["paragraph"], obj.get("detail", ""))
+
 
 @dataclass(slots=True)
 class Document:
@@ -95,6 +99,20 @@ class Document:
     def flag(self, kind: str, paragraph: int | None = None, detail: str = "") -> None:
         self.flags.append(Flag(kind, paragraph, detail))
 
+    def add_flags(self, found: Iterable[Flag]) -> list[Flag]:
+        """Add the ``found`` flags whose kind and paragraph the document is not flagged for
+        yet (a fragment its copies gave away, which repair may have flagged already); the
+        ones added.
+
+        >>> doc = Document(id="a", text="x", flags=[Flag("truncated_start", 0)])
+        >>> doc.add_flags([Flag("truncated_start", 0, "copy b"), Flag("truncated_start", 2)])
+        [Flag(kind='truncated_start', paragraph=2, detail='')]
+        """
+        have = {(f.kind, f.paragraph) for f in self.flags}
+        new = [f for f in found if (f.kind, f.paragraph) not in have]
+        self.flags += new
+        return new
+
     def to_json(self) -> dict[str, Any]:
         """The record written to ``corpus.jsonl`` (the output contract)."""
         return {
@@ -106,6 +124,18 @@ class Document:
             "source": self.source,
             "encoding": self.encoding,
         }
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> "Document":
+        """The document a :meth:`to_json` record holds.
+
+        >>> doc = Document(id="a", text="b", flags=[Flag("empty")], edits=[Edit("repair", "r", 0, "c", "b")])
+        >>> Document.from_json(doc.to_json()) == doc
+        True
+        """
+        return cls(obj["id"], obj["text"], obj["source"], obj["encoding"],
+                   [Flag.from_json(f) for f in obj["flags"]], [Edit.from_json(e) for e in obj["edits"]],
+                   obj["duplicate_of"])
 
 
 def replay(text: str, edits: Iterable[Edit]) -> str:

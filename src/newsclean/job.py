@@ -22,7 +22,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -38,12 +37,13 @@ from .engine import Executor, make_engine
 from .io import InputError, OutputDir, OutputError, read_inputs
 from .io.read import input_files
 from .io.write import COMPLETION_MARKER, held, publish, sweep, unmark
+from .names import CLUSTER, READ
 from .options import RunOptions
 from .stats import RunStats
 from .repair import RepairRules
 from .repair.census import Census, LineCensus
 from .report import ReportBuilder
-from .shards import Shard, merge_stats
+from .shards import Shard
 from .spool import ProcessShard, ResumeError, Spool
 
 
@@ -112,7 +112,7 @@ def _write(batch: _Batch, options: RunOptions, backend: ClusteringBackend, archi
     """Cluster the batch and write the run's outputs into :attr:`Spool.outputs`, all or none."""
     dedup = Deduplicator(options.dedup)
     clustering = backend.cluster(dedup, batch.table, batch.document, archive, spool)
-    batch.stats.stages["cluster"] = dedup.stats["cluster"]
+    batch.stats.stages[CLUSTER] = dedup.stats[CLUSTER]
     write_start = time.perf_counter()
     report = ReportBuilder()
     written = characters = 0
@@ -126,16 +126,19 @@ def _write(batch: _Batch, options: RunOptions, backend: ClusteringBackend, archi
                 given_away = []
                 if flags and flags[0] == number:
                     given_away, flags = flags[1], next(flagged, None)
-                changed = False  # else the spooled line is already the record to write
+                kept = None  # else the spooled line is already the record to write
                 if copy and copy[0] == number:
                     kept, copy = copy[1], next(copies, None)
                     if options.drop_duplicates:
                         continue
-                    record["duplicate_of"] = kept
-                    changed = True
-                changed |= _add_flags(record, given_away, batch.stats.flags)
-                if changed:
-                    line = json.dumps(record, ensure_ascii=False) + "\n"
+                if kept or given_away:
+                    doc = Document.from_json(record)
+                    doc.duplicate_of = kept
+                    new = doc.add_flags(given_away)
+                    batch.stats.flags.update(f.kind for f in new)
+                    if kept or new:
+                        record = doc.to_json()
+                        line = json.dumps(record, ensure_ascii=False) + "\n"
                 f.write(line)
                 report.add(record)
                 written += 1
@@ -248,7 +251,7 @@ def _process(inputs, options: RunOptions, spool: Spool, engine: Executor, backen
     sizes = []
     for number in range(batch.shards):
         stats, errors, shard_sizes = spool.summary(number)
-        merge_stats(batch.stats, stats)
+        batch.stats.merge(stats)
         for error in errors:
             batch.errors.append(error)
             on_error(error)
@@ -257,7 +260,7 @@ def _process(inputs, options: RunOptions, spool: Spool, engine: Executor, backen
         spool.remove()
         raise StrictError(str(batch.errors[0]))
     batch.table = backend.table(spool, sizes, whole=bool(options.index))
-    batch.stats.stage("read").documents = batch.documents
+    batch.stats.stage(READ).documents = batch.documents
     return batch
 
 
@@ -284,16 +287,6 @@ def _census(inputs: Sequence[str], options: RunOptions, stdin: BinaryIO | None) 
     if stdin is not None and "-" in inputs:
         stdin.seek(0)
     return census.close()
-
-
-def _add_flags(record: dict, flags: list[dict], counts: Counter) -> bool:
-    """Add to ``record`` the ``flags`` it does not have yet (a fragment its copies gave
-    away, which repair may have flagged already), counting them; whether any was new."""
-    have = {(f["kind"], f["paragraph"]) for f in record["flags"]}
-    new = [f for f in flags if (f["kind"], f["paragraph"]) not in have]
-    record["flags"] += new
-    counts.update(f["kind"] for f in new)
-    return bool(new)
 
 
 def _manifest(inputs: Sequence[str], options: RunOptions) -> dict:

@@ -23,6 +23,7 @@ from .dedup import Deduplicator
 from .dedup.prints import Prints
 from .document import Document
 from .io import InputError
+from .names import FINGERPRINT
 from .pipeline import build_pipeline
 from .stats import RunStats, StageStats
 
@@ -55,7 +56,7 @@ def process_shard(options: "RunOptions", shard: Shard, run: str = "") -> ShardRe
     the same ``run`` token share the stages built for the first of them in this process."""
     pipeline, dedup = _stages(options, run)
     pipeline.stats = RunStats()
-    dedup.stats["fingerprint"] = StageStats()
+    dedup.stats[FINGERPRINT] = StageStats()
     done, errors = [], []
     for doc in shard.documents:
         try:
@@ -71,7 +72,7 @@ def process_shard(options: "RunOptions", shard: Shard, run: str = "") -> ShardRe
     for doc in done:
         stats.count_document(doc)
     prints = dedup.fingerprint(done)
-    stats.stages["fingerprint"] = dedup.stats["fingerprint"]
+    stats.stages[FINGERPRINT] = dedup.stats[FINGERPRINT]
     records = "".join(json.dumps(doc.to_json(), ensure_ascii=False) + "\n" for doc in done)
     return ShardResult(shard.number, records.encode("utf-8"), prints, stats, errors)
 
@@ -88,16 +89,3 @@ def _stages(options: "RunOptions", run: str):
         _BUILT.clear()
         _BUILT[key] = build_pipeline(options), Deduplicator(options.dedup)
     return _BUILT[key]
-
-
-def merge_stats(total: RunStats, part: RunStats) -> None:
-    """Add the counts of one shard to the run's."""
-    for name, stage in part.stages.items():
-        into = total.stage(name)
-        into.documents += stage.documents
-        into.edits += stage.edits
-        into.seconds += stage.seconds
-        for counter, count in stage.counts.items():
-            into.counts[counter] = into.counts.get(counter, 0) + count
-    total.rules.update(part.rules)
-    total.flags.update(part.flags)

@@ -32,7 +32,7 @@ import functools
 import json
 import shutil
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
@@ -43,7 +43,7 @@ from .document import Document
 from .io import InputError
 from .io.files import forget, read_at
 from .io.write import put, remove, sync
-from .stats import RunStats, StageStats
+from .stats import RunStats
 from .shards import Shard, ShardResult, process_shard
 
 if TYPE_CHECKING:
@@ -145,8 +145,7 @@ class Spool:
         result.prints.save(folder)
         lines = result.records.split(b"\n")[:-1]
         summary = {
-            "stats": {"stages": {name: asdict(s) for name, s in result.stats.stages.items()},
-                      "rules": dict(result.stats.rules), "flags": dict(result.stats.flags)},
+            "stats": result.stats.to_record(),
             "errors": [[e.source, e.message] for e in result.errors],
             "offsets": np.cumsum([0] + [len(line) + 1 for line in lines]).tolist(),
             "sizes": list(result.prints.sizes),
@@ -160,11 +159,7 @@ class Spool:
         """The stage counts, the failed documents and the fingerprints' sizes
         (:attr:`~newsclean.dedup.prints.Prints.sizes`) of a finished shard."""
         data = self._summary_data(number)
-        stats = RunStats()
-        stats.stages = {name: StageStats(**s) for name, s in data["stats"]["stages"].items()}
-        stats.rules.update(data["stats"]["rules"])
-        stats.flags.update(data["stats"]["flags"])
-        return stats, [InputError(source, message) for source, message in data["errors"]], tuple(data["sizes"])
+        return RunStats.from_record(data["stats"]), [InputError(source, message) for source, message in data["errors"]], tuple(data["sizes"])
 
     def prints(self, number: int) -> Prints:
         return Prints.load(self._shard(number))
@@ -183,11 +178,11 @@ class Spool:
                 yield line, json.loads(line)
 
     def document(self, number: int, index: int) -> Document:
-        """Document ``index`` of shard ``number``, read from disk (its id, text and source)."""
+        """Document ``index`` of shard ``number``, read from disk."""
         offsets = self._offsets(number)
         start, end = int(offsets[index]), int(offsets[index + 1])
         record = json.loads(read_at(self._shard(number) / "records.jsonl", start, end - start))
-        return Document(record["id"], record["text"], record["source"])
+        return Document.from_json(record)
 
 
 @dataclass(frozen=True)

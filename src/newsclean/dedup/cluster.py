@@ -117,8 +117,8 @@ class DocumentCluster(NamedTuple):
 class Clustering:
     """The ``cluster`` stage's result as the writer takes it: the records of
     ``duplicates.jsonl`` in order; each copy's document number with the id of the document
-    it duplicates, in document order; and the flags the copies gave away (``[{"kind",
-    "paragraph", "detail"}]``) by document number, in document order.  Each is iterated
+    it duplicates, in document order; and the flags the copies gave away by document
+    number, in document order.  Each is iterated
     once; an engine may stream them from elsewhere.
 
     >>> found = Clustering.of([Cluster("document", [Member("a", "x"), Member("b", "x")], id="d1")], {1: "a"},
@@ -126,14 +126,14 @@ class Clustering:
     >>> [r["cluster"] for r in found.records], list(found.copies), found.levels, found.duplicates
     (['d1'], [(1, 'a')], {'document': 1, 'paragraph': 0}, 1)
     >>> list(found.flags)
-    [(0, [{'kind': 'truncated_start', 'paragraph': 2, 'detail': 'copy b goes on from …据报道，'}])]
+    [(0, [Flag(kind='truncated_start', paragraph=2, detail='copy b goes on from …据报道，')])]
     """
 
     records: Iterable[dict]
     copies: Iterable[tuple[int, str]]
     levels: dict[str, int]
     duplicates: int
-    flags: Iterable[tuple[int, list[dict]]]
+    flags: Iterable[tuple[int, list[Flag]]]
 
     @classmethod
     def of(cls, clusters: list[Cluster], copies: dict[int, str], flags: dict[int, list[Flag]]) -> "Clustering":
@@ -142,4 +142,4 @@ class Clustering:
         for c in clusters:
             levels[c.level] += 1
         return cls((c.to_json() for c in clusters), sorted(copies.items()), levels, len(copies),
-                   [(d, [f.to_json() for f in flags[d]]) for d in sorted(flags)])
+                   [(d, flags[d]) for d in sorted(flags)])

@@ -32,6 +32,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from ..document import Document, Flag
+from ..names import CLUSTER, FINGERPRINT
 from ..repair.rules import RepairRules
 from ..stats import StageStats
 from .archive import Archive, ArchivedDocument, DedupSettings
@@ -97,7 +98,7 @@ class Deduplicator:
         self.options = options or DedupOptions()
         o = self.options
         self.fingerprinter = Fingerprinter(o.ngram, o.num_perm)
-        self.stats = {"fingerprint": StageStats(), "cluster": StageStats()}
+        self.stats = {FINGERPRINT: StageStats(), CLUSTER: StageStats()}
         # a key compared with many others (boilerplate) is shingled once; bounded, so a run
         # with millions of candidate pairs does not keep every key's shingles
         self._set = functools.lru_cache(maxsize=SHINGLE_CACHE)(self.fingerprinter.shingles)
@@ -116,16 +117,15 @@ class Deduplicator:
         clusters, copies, flags = self.cluster(table, docs.__getitem__, archive)
         for d, kept in copies.items():
             docs[d].duplicate_of = kept
-        for d, found in flags.items():  # unless repair flagged the same paragraph already
-            have = {(f.kind, f.paragraph) for f in docs[d].flags}
-            docs[d].flags += [f for f in found if (f.kind, f.paragraph) not in have]
+        for d, found in flags.items():
+            docs[d].add_flags(found)
         return clusters
 
     def fingerprint(self, docs: Sequence[Document]) -> Prints:
         """The ``fingerprint`` stage for a shard of documents (pure: run it anywhere)."""
         start = time.perf_counter()
         prints = Prints.of(docs, self.options, self.fingerprinter)
-        fp = self.stats["fingerprint"]
+        fp = self.stats[FINGERPRINT]
         fp.documents += len(docs)
         fp.seconds += time.perf_counter() - start
         fp.counts = {"paragraphs": fp.counts.get("paragraphs", 0) + prints.paragraphs,
@@ -153,7 +153,7 @@ class Deduplicator:
             c.id = f"d{n}"
         for n, c in enumerate(par_clusters, start=1):
             c.id = f"p{n}"
-        cl = self.stats["cluster"]
+        cl = self.stats[CLUSTER]
         cl.documents, cl.seconds = table.documents, time.perf_counter() - start
         cl.counts = {"verified_pairs": len(pairs), "archived_matches": archived,
                      "document_clusters": len(doc_clusters), "paragraph_clusters": len(par_clusters)}

@@ -35,6 +35,8 @@ from typing import Iterator
 
 import numpy as np
 
+from ..document import Flag
+from ..names import CLUSTER
 from . import band_shuffle, shard_table
 from .cluster import Clustering
 from .components import components
@@ -78,8 +80,9 @@ def cluster(dedup: Deduplicator, reader: ShardReader, bases: np.ndarray, cpus: i
                             copies=_in_order(doc_copies),
                             levels={"document": _rows(doc_records), "paragraph": _rows(par_records)},
                             duplicates=_rows(doc_copies),
-                            flags=((d, json.loads(text)) for d, text in _in_order(doc_flags)))
-    stats = dedup.stats["cluster"]
+                            flags=((d, [Flag.from_json(f) for f in json.loads(text)])
+                                   for d, text in _in_order(doc_flags)))
+    stats = dedup.stats[CLUSTER]
     stats.documents, stats.seconds = int(bases[-1, 0]), time.perf_counter() - start
     stats.counts = {"verified_pairs": verified, "archived_matches": 0,
                     "document_clusters": clustering.levels["document"],

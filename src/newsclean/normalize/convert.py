@@ -17,8 +17,8 @@ import numpy as np
 import opencc
 
 from ..document import Document, Edit
+from ..names import NORMALISE
 
-STAGE = "normalise"
 #: Changed runs this close together are one edit (``頭髮`` … ``頭``): fewer, still small, edits.
 MERGE_GAP = 3
 
@@ -69,7 +69,7 @@ class ScriptConverter:
         for old, new in pairs:
             if old != new:
                 for start, end, after in _changed_runs(old, new):
-                    doc.edits.append(Edit(STAGE, self.rule, offset + start + delta, old[start:end], after))
+                    doc.edits.append(Edit(NORMALISE, self.rule, offset + start + delta, old[start:end], after))
                     delta += len(after) - (end - start)
             offset += len(old) + 1
         doc.text = converted

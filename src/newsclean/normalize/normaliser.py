@@ -14,10 +14,10 @@ from pathlib import Path
 import regex
 
 from ..document import Document, Edit
+from ..names import NORMALISE, RENORMALISE, REPAIR
 from .convert import ScriptConverter
 from .rules import Substitution, compile_class, load_substitutions, rare_triggers, trigger_scan
 
-STAGE = "normalise"
 #: Seconds a rule may spend on a document, plus a second per 2 MB of text.
 TIMEOUT_BASE, TIMEOUT_PER_CHAR = 1.0, 1 / 2e6
 
@@ -25,7 +25,7 @@ TIMEOUT_BASE, TIMEOUT_PER_CHAR = 1.0, 1 / 2e6
 class Normalise:
     """Apply each substitution in order to a document, recording every change."""
 
-    name = STAGE
+    name = NORMALISE
 
     def __init__(self, substitutions: list[Substitution], convert: str | None = None):
         self.substitutions = substitutions
@@ -75,9 +75,9 @@ class Renormalise:
     pass changes only what the joins brought together.
     """
 
-    name = "renormalise"
+    name = RENORMALISE
 
-    def __init__(self, normalise: Normalise, after: str = "repair"):
+    def __init__(self, normalise: Normalise, after: str = REPAIR):
         self.normalise = normalise
         self.after = after
 
@@ -107,7 +107,7 @@ def _apply(doc: Document, sub: Substitution) -> None:
             nonlocal delta
             before, after = match.group(), sub.replacement(match)
             if before != after:
-                edits.append(Edit(STAGE, rule, match.start() + delta, before, after))
+                edits.append(Edit(NORMALISE, rule, match.start() + delta, before, after))
                 delta += len(after) - len(before)
             return after
 

@@ -14,15 +14,12 @@ from dataclasses import dataclass
 import regex
 
 from ..document import Document, Edit
+from ..names import DISPLACED_CONTINUATION, PARAGRAPH_BREAK, REPAIR
 from .blocks import Block
 from .seams import Seam
 
 #: A Latin letter (``é`` too), digit or ASCII sign on either side of a seam, and no white space.
 _LATIN_EDGE = regex.compile(r"[!-~\p{Latin}]\S|\S[!-~\p{Latin}]")
-
-STAGE = "repair"
-LAYOUT = "paragraph_break"
-MOVED = "displaced_continuation"
 
 
 @dataclass
@@ -45,21 +42,21 @@ def render(doc: Document, blocks: list[Block], final: list[Placed], removed: dic
     for current in base + [len(blocks)]:
         for i in range(previous + 1, current):
             if i not in placed or i in moved:
-                plan.append((cursor, blocks[i].end, "", MOVED if i in moved else removed.get(i, "removed"),
-                             "moved back" if i in moved else ""))
+                rule = DISPLACED_CONTINUATION if i in moved else removed.get(i, "removed")
+                plan.append((cursor, blocks[i].end, "", rule, "moved back" if i in moved else ""))
                 cursor = blocks[i].end
         if current == len(blocks):
-            plan.append((cursor, len(doc.text), "", LAYOUT, ""))
+            plan.append((cursor, len(doc.text), "", PARAGRAPH_BREAK, ""))
             break
         start = blocks[current].start
         here = placed[current]
         if previous < 0:
-            plan.append((cursor, start, "", LAYOUT, ""))
+            plan.append((cursor, start, "", PARAGRAPH_BREAK, ""))
         else:
             inserted = order[position[previous] + 1:position[current]]
             text = "".join(_joint(placed[b]) + blocks[b].text[_drop(placed[b]):] for b in inserted)
             seams = [placed[b].seam for b in inserted] + [here.seam]
-            rule = MOVED if inserted else (here.seam.rule if here.seam else blocks[current].rule or LAYOUT)
+            rule = DISPLACED_CONTINUATION if inserted else (here.seam.rule if here.seam else blocks[current].rule or PARAGRAPH_BREAK)
             note = "; ".join(s.evidence for s in seams if s and s.evidence)
             joint = _joint(here, blocks[previous].text, doc.text[blocks[previous].end:start], blocks[current].text)
             plan.append((cursor, start + _drop(here), text + joint, rule, note))
@@ -70,7 +67,7 @@ def render(doc: Document, blocks: list[Block], final: list[Placed], removed: dic
         before = doc.text[start:end]
         if before == after:
             continue
-        doc.edits.append(Edit(STAGE, rule, start + delta, before, after, note))
+        doc.edits.append(Edit(REPAIR, rule, start + delta, before, after, note))
         pieces += [doc.text[cursor:start], after]
         cursor, delta = end, delta + len(after) - len(before)
     if pieces:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..document import Document
 from .blocks import GLUED_HEADING, Block, split_blocks
+from ..names import PAGE_BREAK, REPAIR
 from ..normalize.convert import to_simplified
 from .census import Census
 from .furniture import Furniture
@@ -31,7 +32,6 @@ from .rules import RepairRules, RuleTimeout
 from .seams import OPENING_WORD, Seam, SeamJudge, early_closer, echoed_copy
 from .spaces import Spaces
 
-STAGE = "repair"
 ORPHAN_MODES = ("keep", "flag", "drop")
 #: A repeated run must hold this many characters to be dropped (short lines repeat legitimately).
 MIN_REPEAT_CHARS = 20
@@ -70,7 +70,7 @@ class Paragraph:
 class Repair:
     """Repair one document at a time (pure: the same document always gives the same result)."""
 
-    name = STAGE
+    name = REPAIR
 
     def __init__(self, rules: RepairRules, orphans: str = "flag", census: Census | None = None):
         if orphans not in ORPHAN_MODES:
@@ -359,7 +359,7 @@ def _drop_echoed_copies(paragraphs: list[Paragraph], texts: list[str], text: str
     hard wrap cuts lines without repeating anything."""
     for paragraph in paragraphs:
         for k, seam in enumerate(paragraph.seams):
-            if seam.rule == "page_break" and not seam.drop:
+            if seam.rule == PAGE_BREAK and not seam.drop:
                 echo = echoed_copy(texts[paragraph.blocks[k]], texts[paragraph.blocks[k + 1]], text)
                 paragraph.seams[k] = echo or seam
 

@@ -25,6 +25,7 @@ from html.entities import html5
 import regex
 
 
+from ..names import PAGE_BREAK, PAGE_BREAK_REPEATED_CHAR
 from ..normalize.convert import to_simplified
 from .lexicon import WINDOW, segment, spanning_word, word_across, word_count
 from .rules import EDGE_CHARS, RepairRules
@@ -253,25 +254,25 @@ class SeamJudge:
                 return seam
         reason = self.continues(right)
         if reason:
-            return Seam("page_break", 0, reason, "continuation")
+            return Seam(PAGE_BREAK, 0, reason, "continuation")
         quote = _balanced_quote(left, right)
         if quote:
-            return Seam("page_break", 0, quote, "quote")
+            return Seam(PAGE_BREAK, 0, quote, "quote")
         if item_number_cut(left, right):
-            return Seam("page_break", 0, "enumeration: the next item's number cut by the break", "enumeration")
+            return Seam(PAGE_BREAK, 0, "enumeration: the next item's number cut by the break", "enumeration")
         if self.rules.new_start(right.lstrip(MARKUP)):
             return None
         if _LATIN_END.search(left[-22:]) and _LATIN_START.match(right):
-            return Seam("page_break", 0, "a Latin word cut across the seam", "latin")
+            return Seam(PAGE_BREAK, 0, "a Latin word cut across the seam", "latin")
         if _ENGLISH_END.search(left[-60:]) and _LOWER_START.match(right):
-            return Seam("page_break", 0, "an English sentence goes on in lower case", "latin")
+            return Seam(PAGE_BREAK, 0, "an English sentence goes on in lower case", "latin")
         if _ADDRESS_END.search(left) and _ADDRESS_START.match(right):
-            return Seam("page_break", 0, "an e-mail address cut after its at sign", "address")
+            return Seam(PAGE_BREAK, 0, "an e-mail address cut after its at sign", "address")
         word = word_across(left.rstrip(MARKUP), right)
         if word:
-            return Seam("page_break", 0, f"word {word}", "word", word)
+            return Seam(PAGE_BREAK, 0, f"word {word}", "word", word)
         if enumeration_continues(left, right):
-            return Seam("page_break", 0, "enumeration: the item goes on before the next marker", "enumeration")
+            return Seam(PAGE_BREAK, 0, "enumeration: the item goes on before the next marker", "enumeration")
         return None
 
     def _repeated(self, left: str, right: str) -> Seam | None:
@@ -282,7 +283,7 @@ class SeamJudge:
         """
         c = right[0]
         if c in REPEATABLE_PUNCTUATION or (c in "—…" and left.endswith(c + c)):
-            return Seam("page_break_repeated_char", 1, f"repeated {c}", "repeated", support="continuation")
+            return Seam(PAGE_BREAK_REPEATED_CHAR, 1, f"repeated {c}", "repeated", support="continuation")
         if not _HAN.match(c):
             return None
         doubled = c + c
@@ -293,7 +294,7 @@ class SeamJudge:
         word = spanning_word(left, right[1:]) or _tail_word(left)
         quote = _balanced_quote(left, right[1:])
         evidence = f"repeated {c}" + (f", word {word}" if word else "") + (f", {quote}" if quote else "")
-        return Seam("page_break_repeated_char", 1, evidence, "repeated", word, "quote" if quote else "")
+        return Seam(PAGE_BREAK_REPEATED_CHAR, 1, evidence, "repeated", word, "quote" if quote else "")
 
     def weak(self, left: str, right: str, cut: bool = False) -> Seam | None:
         """A block stopping mid-sentence, followed by one that may continue it.  (Whether
@@ -317,7 +318,7 @@ class SeamJudge:
             return None
         if not _WEAK_LEFT.match(left[-1]) or not _WEAK_RIGHT.match(right[0]):
             return None
-        return Seam("page_break", 0, "sentence left open", "open")
+        return Seam(PAGE_BREAK, 0, "sentence left open", "open")
 
 
 def restated(left: str, right: str) -> bool:
@@ -367,16 +368,16 @@ def echoed_copy(left: str, right: str, text: str) -> Seam | None:
         head, tail = _LATIN_TAIL.search(left).group(), _LATIN_HEAD.match(right).group()
         once, twice = head + tail[1:], head + tail
         if left.endswith("&" + head) and right[len(tail):len(tail) + 1] == ";" and once + ";" in html5:
-            return Seam("page_break_repeated_char", 1, f"repeated {c}: &{once}; is an HTML entity", "repeated")
+            return Seam(PAGE_BREAK_REPEATED_CHAR, 1, f"repeated {c}: &{once}; is an HTML entity", "repeated")
         if len(once) >= ECHO_WORD and _spelled(once, text) and not _spelled(twice, text):
-            return Seam("page_break_repeated_char", 1, f"repeated {c}: the document spells {once} elsewhere",
+            return Seam(PAGE_BREAK_REPEATED_CHAR, 1, f"repeated {c}: the document spells {once} elsewhere",
                         "repeated")
     elif _DIGIT.match(c):
         head, tail = _DIGITS_TAIL.search(left).group(), _DIGITS_HEAD.match(right).group()
         before, after = left[-len(head) - 1:-len(head)], right[len(tail):len(tail) + 2]
         written = before + head + tail[1:] + after
         if before and len(after) == 2 and written in text:
-            return Seam("page_break_repeated_char", 1, f"repeated {c}: the document writes {written} elsewhere",
+            return Seam(PAGE_BREAK_REPEATED_CHAR, 1, f"repeated {c}: the document writes {written} elsewhere",
                         "repeated")
     return None
 

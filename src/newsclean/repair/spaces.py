@@ -33,10 +33,10 @@ from __future__ import annotations
 import regex
 
 from ..document import Document, Edit
+from ..names import REPAIR
 from .lexicon import word_across
 from .seams import SeamJudge
 
-STAGE = "repair"
 _BETWEEN_HAN = regex.compile(r"(?<=\p{Han})(?!\u3000\u3000)[ \u3000\t]+(?=\p{Han})")
 #: Letter-spaced characters, each alone between single spaces, marks or the line's edges (not
 #: letters or digits: ``18日 晴``), that
@@ -104,7 +104,7 @@ class Spaces:
             rule, after, note = (noise[0], "", noise[1]) if noise else ("separator_space", " ", "a separator")
             if match.group() == after:
                 continue
-            doc.edits.append(Edit(STAGE, rule, match.start() + delta, match.group(), after, note))
+            doc.edits.append(Edit(REPAIR, rule, match.start() + delta, match.group(), after, note))
             pieces += [text[cursor:match.start()], after]
             cursor, delta = match.end(), delta + len(after) - len(match.group())
         if pieces:

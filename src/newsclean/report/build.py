@@ -26,6 +26,7 @@ from typing import Any, Iterable
 from rapidfuzz.distance import Indel
 
 from ..document import Edit
+from ..names import PARAGRAPH_BREAK, REPAIR
 from .context import EditedText
 from .printable import printable
 
@@ -36,7 +37,6 @@ MAX_FRAGMENTS = 500
 MAX_MEMBER_CHARS = 1200
 MAX_EDIT_CHARS = 240
 CONTEXT = 24
-LAYOUT = "paragraph_break"
 #: The page's Content-Security-Policy: nothing but its own style and its one script (by
 #: hash); no request, no <base> to move its links, no form to submit.
 POLICY = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{digest}'; base-uri 'none'; "
@@ -65,7 +65,7 @@ class ReportBuilder:
         repairs = _repairs(doc)
         self.repairs.update(e.rule for e in repairs)
         self.flags.update(f["kind"] for f in doc["flags"])
-        self.rules.update(f"{e['stage']}/{e['rule']}" for e in doc["edits"] if e["rule"] != LAYOUT)
+        self.rules.update(f"{e['stage']}/{e['rule']}" for e in doc["edits"] if e["rule"] != PARAGRAPH_BREAK)
         if repairs or doc["flags"]:
             self.repaired += 1
             self.kinds.update(e.rule for e in repairs)
@@ -166,7 +166,7 @@ def _repairs(doc: dict) -> list[Edit]:
 
 def _is_repair(edit: Edit) -> bool:
     """A repair the page lists (paragraph separators are normalised on every document)."""
-    return edit.stage == "repair" and edit.rule != LAYOUT
+    return edit.stage == REPAIR and edit.rule != PARAGRAPH_BREAK
 
 
 def _navigation(kinds: list[str]) -> str:
@@ -274,7 +274,7 @@ def _repairs_section(shown: list[dict], total: int) -> str:
     for doc in shown:
         repairs = _repairs(doc)
         kinds = " ".join(sorted({e.rule for e in repairs} | {f["kind"] for f in doc["flags"]}))
-        normalised = Counter(e["rule"] for e in doc["edits"] if e["stage"] != "repair")
+        normalised = Counter(e["rule"] for e in doc["edits"] if e["stage"] != REPAIR)
         flags = "".join(f"<span class=\"badge flag\">{_shown(f['kind'])}"
                         f"{' ¶' + _shown(f['paragraph']) if f.get('paragraph') is not None else ''}</span>"
                         for f in doc["flags"])

@@ -20,11 +20,11 @@ from typing import Iterator
 import click
 
 from ..document import Edit
+from ..names import PARAGRAPH_BREAK
 from .context import EditedText
 from .printable import printable
 
 CONTEXT = 16
-LAYOUT = "paragraph_break"
 
 
 def explain(record: dict, *, color: bool = True, stage: str | None = None) -> Iterator[str]:
@@ -32,11 +32,11 @@ def explain(record: dict, *, color: bool = True, stage: str | None = None) -> It
     change before (red) and after (green), the changed part in brackets.  Control and bidi
     characters are shown as escapes (``\\x1b``), so the lines cannot drive the terminal."""
     edits = [Edit.from_json(e) for e in record["edits"]]
-    layout = sum(1 for e in edits if e.rule == LAYOUT)
+    layout = sum(1 for e in edits if e.rule == PARAGRAPH_BREAK)
     flags = ", ".join(str(f["kind"]) for f in record["flags"])
     yield printable(f"{record['id']}: {len(edits)} edits" + (f", flags: {flags}" if flags else "")
                     + (f" ({layout} paragraph separators normalised, not shown)" if layout else ""))
-    shown = lambda e: (stage is None or e.stage == stage) and e.rule != LAYOUT  # noqa: E731
+    shown = lambda e: (stage is None or e.stage == stage) and e.rule != PARAGRAPH_BREAK  # noqa: E731
     for e, left, right in EditedText(record["text"]).contexts(edits, CONTEXT, wanted=shown):
         yield printable(f"{e.stage}/{e.rule} at {e.at}" + (f" ({e.note})" if e.note else ""))
         yield _styled("  - " + _marked(left, e.before, right), "red", color)
