@@ -98,9 +98,11 @@ class Archive(Protocol):
     def close(self) -> None:
         """Release the archive's lock, if held, and its connection."""
 
-    def __enter__(self) -> "Archive": ...
+    def __enter__(self) -> "Archive":
+        return self
 
-    def __exit__(self, *exc: object) -> None: ...
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def bucket_keys(bands: np.ndarray) -> np.ndarray:

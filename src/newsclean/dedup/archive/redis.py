@@ -25,7 +25,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .base import ArchivedDocument, ArchiveError, DedupSettings, bucket_keys, check_meta, store_errors
+from .base import Archive, ArchivedDocument, ArchiveError, DedupSettings, bucket_keys, check_meta, store_errors
 
 #: A run's lock expires this many seconds after it was last renewed: a run that dies without
 #: releasing it holds the archive no longer than this.
@@ -46,7 +46,7 @@ RELEASE = """if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('de
 return 0"""
 
 
-class RedisArchive:
+class RedisArchive(Archive):
     """An archive kept in one Redis database; see the module docstring."""
 
     def __init__(self, url: str, client, token: str | None, settings: DedupSettings):
@@ -144,12 +144,6 @@ class RedisArchive:
             with self._held, contextlib.suppress(redis.RedisError):
                 self._r.eval(RELEASE, 1, LOCK, self._token)
         self._r.close()
-
-    def __enter__(self) -> "RedisArchive":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     @store_errors
     def candidates(self, bands: np.ndarray) -> list[tuple[int, int]]:

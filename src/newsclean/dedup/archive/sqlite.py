@@ -32,7 +32,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .base import ArchivedDocument, ArchiveError, DedupSettings, bucket_keys, check_meta, store_errors
+from .base import Archive, ArchivedDocument, ArchiveError, DedupSettings, bucket_keys, check_meta, store_errors
 
 #: Band-hash lookups are sent to SQLite this many at a time.
 LOOKUP_CHUNK = 500
@@ -58,7 +58,7 @@ CREATE TABLE IF NOT EXISTS buckets (
 """
 
 
-class SqliteArchive:
+class SqliteArchive(Archive):
     """An open SQLite archive; use :meth:`open` as a context manager."""
 
     failures = (sqlite3.DatabaseError,)
@@ -122,12 +122,6 @@ class SqliteArchive:
         self._db.close()
         if self._lock is not None:
             os.close(self._lock)
-
-    def __enter__(self) -> "SqliteArchive":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # -- reading ------------------------------------------------------------------------
 
