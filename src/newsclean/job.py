@@ -30,19 +30,18 @@ from typing import BinaryIO, Callable, Iterator, Sequence
 from .dedup import Deduplicator
 from .dedup.archive import Archive, open_archive
 from .dedup.backends import ClusteringBackend, clustering_for
-from .dedup.cluster import Clustering
 from .dedup.prints import FingerprintTable, PrintTable, locate
 from .document import Document
 from .engine import Executor, make_engine
 from .io import InputError, OutputDir, OutputError, read_inputs
 from .io.read import input_files
+from .outputs import write_outputs
 from .io.write import COMPLETION_MARKER, held, publish, sweep, unmark
 from .names import CLUSTER, READ
 from .options import RunOptions
 from .stats import RunStats
 from .repair import RepairRules
 from .repair.census import Census, LineCensus
-from .report import ReportBuilder
 from .shards import Shard
 from .spool import ProcessShard, ResumeError, Spool
 
@@ -113,50 +112,19 @@ def _write(batch: _Batch, options: RunOptions, backend: ClusteringBackend, archi
     dedup = Deduplicator(options.dedup)
     clustering = backend.cluster(dedup, batch.table, batch.document, archive, spool)
     batch.stats.stages[CLUSTER] = dedup.stats[CLUSTER]
-    write_start = time.perf_counter()
-    report = ReportBuilder()
-    written = characters = 0
+
+    def summarise(written: int, characters: int) -> dict:
+        return batch.stats.summary(
+            read={"documents": batch.documents, "errors": _bad_inputs(batch.errors), "bytes": batch.bytes_in,
+                  "characters": batch.chars_in},
+            written={"documents": written, "characters": characters, "duplicates_marked": clustering.duplicates,
+                     "clusters": clustering.levels},
+            errors=[str(e) for e in batch.errors], process_seconds=batch.process_seconds)
+
     with OutputDir(spool.outputs.with_name("outputs.partial")) as staged:
-        with staged.open("corpus.jsonl") as f:
-            copies = iter(clustering.copies)  # in document order, as the records come
-            copy = next(copies, None)
-            flagged = iter(clustering.flags if options.orphans != "keep" else ())
-            flags = next(flagged, None)
-            for number, line, record in batch.records():
-                given_away = []
-                if flags and flags[0] == number:
-                    given_away, flags = flags[1], next(flagged, None)
-                kept = None  # else the spooled line is already the record to write
-                if copy and copy[0] == number:
-                    kept, copy = copy[1], next(copies, None)
-                    if options.drop_duplicates:
-                        continue
-                if kept or given_away:
-                    doc = Document.from_json(record)
-                    doc.duplicate_of = kept
-                    new = doc.add_flags(given_away)
-                    batch.stats.flags.update(f.kind for f in new)
-                    if kept or new:
-                        record = doc.to_json()
-                        line = json.dumps(record, ensure_ascii=False) + "\n"
-                f.write(line)
-                report.add(record)
-                written += 1
-                characters += len(record["text"])
-        with staged.open("duplicates.jsonl") as f:
-            for record in clustering.records:
-                f.write(json.dumps(record, ensure_ascii=False) + "\n")
-                report.add_cluster(record)
-        summary = _summary(batch, written, characters, clustering)
-        summary["timings"] = {
-            **{name: round(s.seconds, 3) for name, s in batch.stats.stages.items() if s.seconds},
-            "process": round(batch.process_seconds, 3),
-        }
-        with staged.open("report.html") as f:
-            f.write(report.build(summary))
-        summary["timings"]["write"] = round(time.perf_counter() - write_start, 3)
-        summary["timings"]["total"] = round(time.perf_counter() - started, 3)
-        staged.write_json("stats.json", summary)
+        write_outputs(staged, batch.records(), clustering, batch.stats, summarise,
+                      drop_duplicates=options.drop_duplicates, flag_orphans=options.orphans != "keep",
+                      run_started=started)
         staged.seal(spool.outputs)
 
 
@@ -374,17 +342,3 @@ def _scratch() -> Iterator[Path]:
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def _summary(batch: _Batch, written: int, characters: int, clustering: Clustering) -> dict:
-    stats, errors = batch.stats, batch.errors
-    return {
-        "input": {"documents": batch.documents, "errors": _bad_inputs(errors), "bytes": batch.bytes_in,
-                  "characters": batch.chars_in},
-        "output": {"documents": written, "characters": characters, "duplicates_marked": clustering.duplicates,
-                   "clusters": clustering.levels},
-        "stages": {name: s.to_json() for name, s in stats.stages.items()},
-        "rules": dict(sorted(stats.rules.items())),
-        "flags": dict(sorted(stats.flags.items())),
-        "errors": [str(e) for e in errors[:1000]],
-    }

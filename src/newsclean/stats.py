@@ -22,6 +22,11 @@ if TYPE_CHECKING:
     from .document import Document
 
 
+#: Bad inputs listed in ``stats.json`` (all are counted): enough to act on, not a copy of a
+#: broken file.
+ERRORS_LISTED = 1000
+
+
 @dataclass
 class StageStats:
     """What one stage did: documents seen, edits made, seconds spent, and whether it ran."""
@@ -72,6 +77,21 @@ class RunStats:
         """The counts :meth:`to_record` kept."""
         return cls({name: StageStats(**s) for name, s in data["stages"].items()},
                    Counter(data["rules"]), Counter(data["flags"]))
+
+    def summary(self, read: dict, written: dict, errors: list[str], process_seconds: float) -> dict:
+        """The content of ``stats.json``: the counts ``read`` and ``written``, these counts, the
+        bad inputs' lines (the first :data:`ERRORS_LISTED`) and the seconds each stage took
+        (``process``: reading and the per-document stages as the clock saw them)."""
+        return {
+            "input": read,
+            "output": written,
+            "stages": {name: s.to_json() for name, s in self.stages.items()},
+            "rules": dict(sorted(self.rules.items())),
+            "flags": dict(sorted(self.flags.items())),
+            "errors": errors[:ERRORS_LISTED],
+            "timings": {**{name: round(s.seconds, 3) for name, s in self.stages.items() if s.seconds},
+                        "process": round(process_seconds, 3)},
+        }
 
     def count_document(self, doc: Document) -> None:
         self.rules.update(f"{e.stage}/{e.rule}" for e in doc.edits)
