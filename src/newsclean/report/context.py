@@ -67,7 +67,7 @@ class EditedText:
         middle, tail = self._split(rest, len(after))
         if self._text(middle) != after:
             raise ValueError(f"edit {edit.rule!r} at {at!r} does not match the text")
-        context = self._last(head, width), self._first(tail, width)
+        context = self._edge(head, width, last=True), self._edge(tail, width)
         self._root = _merge(_merge(head, self._tree(edit.before)), tail)
         return context
 
@@ -117,37 +117,22 @@ class EditedText:
         self.copied += sum(map(len, pieces))
         return "".join(pieces)
 
-    def _last(self, node: _Node | None, count: int) -> str:
-        """A tree's last ``count`` characters: down from the root, taking what lies right of
-        the way."""
+    def _edge(self, node: _Node | None, count: int, last: bool = False) -> str:
+        """A tree's first (or ``last``) ``count`` characters: down from the root, taking what
+        lies before (after) the way."""
         pieces = []
         while node is not None and count > 0:
-            if _size(node.right) >= count:
-                node = node.right
+            near, far = (node.right, node.left) if last else (node.left, node.right)
+            if _size(near) >= count:
+                node = near
                 continue
-            count -= _size(node.right)
-            _walk(node.right, pieces, reverse=True)
-            pieces.append(node.piece[-count:])
+            count -= _size(near)
+            _walk(near, pieces, reverse=last)
+            pieces.append(node.piece[-count:] if last else node.piece[:count])
             count -= len(pieces[-1])
-            node = node.left
+            node = far
         self.copied += sum(map(len, pieces))
-        return "".join(reversed(pieces))
-
-    def _first(self, node: _Node | None, count: int) -> str:
-        """A tree's first ``count`` characters: down from the root, taking what lies left of
-        the way."""
-        pieces = []
-        while node is not None and count > 0:
-            if _size(node.left) >= count:
-                node = node.left
-                continue
-            count -= _size(node.left)
-            _walk(node.left, pieces)
-            pieces.append(node.piece[:count])
-            count -= len(pieces[-1])
-            node = node.right
-        self.copied += sum(map(len, pieces))
-        return "".join(pieces)
+        return "".join(reversed(pieces) if last else pieces)
 
 
 def _size(node: _Node | None) -> int:
