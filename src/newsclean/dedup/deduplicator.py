@@ -103,10 +103,11 @@ class Deduplicator:
         # with millions of candidate pairs does not keep every key's shingles
         self._set = functools.lru_cache(maxsize=SHINGLE_CACHE)(self.fingerprinter.shingles)
 
-    @functools.cached_property
+    @property
     def repair_rules(self) -> RepairRules:
-        """The repair rules lost starts are judged by, loaded when first wanted."""
-        return RepairRules.load(self.options.rules_dir, self.options.no_default_rules)
+        """The repair rules lost starts are judged by, loaded when first wanted, once a
+        process (the Ray back-end makes a Deduplicator per task)."""
+        return _repair_rules(self.options.rules_dir, self.options.no_default_rules)
 
     def run(self, docs: list[Document], archive: Archive | None = None) -> list[Cluster]:
         """Cluster ``docs`` at both levels, set ``duplicate_of``, flag the lost starts copies
@@ -417,3 +418,6 @@ class View:
         return Member(self.table.id(doc), text if index is None else text.split("\n")[index], index)
 
 
+@functools.lru_cache(maxsize=4)
+def _repair_rules(rules_dir: str | None, no_default_rules: bool) -> RepairRules:
+    return RepairRules.load(rules_dir, no_default_rules)
