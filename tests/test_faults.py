@@ -143,12 +143,12 @@ def test_a_folder_without_search_permission_is_one_line_naming_the_path(shared):
 
 
 def test_a_bug_is_one_line_saying_where_its_traceback_is_and_exit_4(tmp_path, monkeypatch):
-    from newsclean.dedup import Deduplicator
+    from newsclean.dedup import pool_cluster
 
     def broken(*args, **kwargs):
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(Deduplicator, "cluster", broken)
+    monkeypatch.setattr(pool_cluster, "cluster", broken)
     (tmp_path / "in.jsonl").write_text(record("a") + "\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["run", str(tmp_path / "in.jsonl"), "--out", str(tmp_path / "out")],
                                 catch_exceptions=False)

@@ -88,7 +88,7 @@ def run_job(inputs: Sequence[str], out: Path | str, options: RunOptions, *,
     started = time.perf_counter()
     _refuse_output_among_inputs(out, inputs)
     with held(out) as out, _archive(options) as archive, (engine or _engine(options)) as engine:
-        backend = clustering_for(engine.name, engine.cpus)
+        backend = clustering_for(engine)
         spool = Spool.open(out, _manifest(inputs, options), options.resume)
         if not spool.outputs.is_dir():  # else the killed run that wrote them had unmarked the folder
             unmark(out)
@@ -137,7 +137,7 @@ def add_to_index(inputs: Sequence[str], options: RunOptions, *,
         spool = Spool.open(work, _manifest(inputs, options), resume=False)
         with _kept(stdin, inputs, spool.folder) as kept:
             options = replace(options, census=_census(inputs, options, kept))
-            batch = _process(inputs, options, spool, engine, clustering_for(engine.name, engine.cpus),
+            batch = _process(inputs, options, spool, engine, clustering_for(engine),
                              on_error, on_document, kept)
         added = Deduplicator(options.dedup).remember(archive, batch.table, _now())
         spool.remove()

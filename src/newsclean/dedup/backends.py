@@ -1,25 +1,27 @@
-"""The ``cluster`` stage's two back-ends, behind one interface: in this process
-(:class:`LocalClustering`) or on the Ray that is running (:class:`RayClustering`).
+"""The ``cluster`` stage's two back-ends, behind one interface: on the local engine's
+workers (:class:`LocalClustering`) or on the Ray that is running (:class:`RayClustering`).
 
 Both read a run's saved shards through a :class:`~newsclean.dedup.prints.ShardReader`
 and give the same :class:`~newsclean.dedup.cluster.Clustering`, byte for byte.
 :func:`clustering_for` picks the one that fits the engine a run's shards ran on.
 
->>> clustering_for("local", cpus=2)
-LocalClustering()
+>>> from newsclean.engine import LocalEngine
+>>> type(clustering_for(LocalEngine(workers=2))).__name__
+'LocalClustering'
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Protocol, Sequence
 
-from . import band_shuffle, ray_cluster
+from . import band_shuffle, pool_cluster, ray_cluster
 from .cluster import Clustering
 from .prints import FingerprintTable, PrintTable, ShardReader, shard_bases
 from .shard_table import ShardTable
 
 if TYPE_CHECKING:
     from ..document import Document
+    from ..engine import Executor
     from .archive import Archive
     from .deduplicator import Deduplicator
 
@@ -40,15 +42,24 @@ class ClusteringBackend(Protocol):
 
 @dataclass
 class LocalClustering:
-    """In this process: pairs found one band at a time, then union-find."""
+    """On the workers of the local ``engine`` (:mod:`~newsclean.dedup.pool_cluster`): the
+    driver holds every paragraph's fingerprints and forms the groups, the workers verify
+    them and build the clusters.  An archive run verifies its pairs there, and builds its
+    clusters in the driver, where its matches with the archive are."""
+
+    engine: "Executor"
 
     def table(self, reader: ShardReader, sizes, whole: bool) -> PrintTable:
-        """Every paragraph's fingerprints, in memory, whatever ``whole`` says: the pair search
-        here needs them."""
+        """Every paragraph's fingerprints, in memory, whatever ``whole`` says: the driver
+        forms the groups from them."""
         return PrintTable.gather(sizes, reader.prints)
 
     def cluster(self, dedup, table, document, archive, reader) -> Clustering:
-        return Clustering.of(*dedup.cluster(table, document, archive))
+        run, workers = self.engine.map, self.engine.cpus
+        if archive is None:
+            return pool_cluster.cluster(dedup, table, reader, run, workers)
+        return Clustering.of(*dedup.cluster(
+            table, document, archive, lambda whole: pool_cluster.similar_pairs(dedup, whole, reader, run, workers)))
 
 
 @dataclass
@@ -72,7 +83,6 @@ class RayClustering:
             lambda whole: band_shuffle.similar_pairs(reader, whole.shard_bases, dedup.options, self.cpus)))
 
 
-def clustering_for(engine: str, cpus: int) -> ClusteringBackend:
-    """The back-end for a run whose shards ran on the engine called ``engine`` with ``cpus``
-    CPUs: on Ray, clustering runs on the same Ray."""
-    return RayClustering(cpus) if engine == "ray" else LocalClustering()
+def clustering_for(engine: "Executor") -> ClusteringBackend:
+    """The back-end for a run whose shards ran on ``engine``: clustering runs there too."""
+    return RayClustering(engine.cpus) if engine.name == "ray" else LocalClustering(engine)

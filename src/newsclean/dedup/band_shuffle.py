@@ -12,7 +12,7 @@ hashes stay in the shards' files, and a Ray Data pipeline finds the pairs:
    member with its bucket's first, as :func:`~newsclean.dedup.lsh.candidate_pairs`
    does;
 3. *pairs*, shuffled by pair: each group drops the pairs found in more than one
-   band and verifies the rest on their keys (:meth:`~newsclean.dedup.Deduplicator.verify`),
+   band and verifies the rest on their keys (:func:`~newsclean.dedup.group_tasks.verified_pairs`),
    read through the run's :class:`~newsclean.dedup.prints.ShardReader` by a
    :class:`~newsclean.dedup.shard_table.ShardTable`.
 
@@ -44,11 +44,11 @@ import hashlib
 import numpy as np
 
 from . import shard_table
-from .deduplicator import DedupOptions, Deduplicator
+from .deduplicator import DedupOptions
+from .group_tasks import verified_pairs
 from .lsh import bucket_pairs
 from .prints import ShardReader, shard_bases  # noqa: F401  (shard_bases: for the example)
-from .ray_groups import group_count, pair_columns, shuffle
-from .shard_table import ShardTable, read_batches
+from .ray_groups import group_count, shuffle
 
 
 def similar_pairs(reader: ShardReader, bases: np.ndarray, options: DedupOptions,
@@ -73,7 +73,7 @@ def pair_dataset(reader: ShardReader, bases: np.ndarray, options: DedupOptions, 
     buckets = ray.data.range(len(bases) - 1).map_batches(
         _read, batch_format="numpy", fn_kwargs=dict(reader=reader, bases=bases))
     pairs = shuffle(buckets, "bucket", groups, _bucket_pairs)
-    return shuffle(pairs, "pair", groups, _verify, reader=reader, bases=bases, options=options,
+    return shuffle(pairs, "pair", groups, verified_pairs, reader=reader, bases=bases, options=options,
                    read_batch=shard_table.READ_BATCH)
 
 
@@ -106,18 +106,3 @@ def _bucket_pairs(group: dict) -> dict:
     :func:`~newsclean.dedup.lsh.candidate_pairs` pairs them."""
     order = np.lexsort((group["item"], group["bucket"]))
     return {"pair": bucket_pairs(group["bucket"][order], group["item"][order])}
-
-
-def _verify(group: dict, reader: ShardReader, bases: np.ndarray, options: DedupOptions, read_batch: int) -> dict:
-    """The distinct pairs of a group that pass verification, as item numbers, their keys read
-    a batch of pairs at a time."""
-    packed = np.unique(group["pair"])
-    first, second = packed >> np.int64(32), packed & np.int64(0xFFFFFFFF)
-    table = ShardTable(reader, bases)
-    dedup, pairs = Deduplicator(options), {}
-    for batch in read_batches([2] * len(packed), read_batch):
-        table.forget()
-        chosen = slice(batch.start, batch.stop)
-        table.prefetch(np.concatenate([first[chosen], second[chosen]]).tolist())
-        pairs.update(dedup.verify(zip(first[chosen].tolist(), second[chosen].tolist()), table.doc_of, table.item_key))
-    return {**pair_columns(list(pairs)), "similarity": np.array(list(pairs.values()), dtype=np.float64)}

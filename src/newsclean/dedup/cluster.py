@@ -24,6 +24,14 @@ class UnionFind:
         self.parent: dict[int, int] = {}
         self.size: dict[int, int] = {}
 
+    @classmethod
+    def of(cls, pairs: Iterable[tuple[int, int]]) -> "UnionFind":
+        """The forest of the members of ``pairs``, each pair joined."""
+        forest = cls()
+        for a, b in pairs:
+            forest.union(a, b)
+        return forest
+
     def find(self, x: int) -> int:
         parent = self.parent
         while parent.get(x, x) != x:

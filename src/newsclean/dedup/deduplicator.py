@@ -147,7 +147,7 @@ class Deduplicator:
         view = View(table)
         pairs = (find_pairs or self.similar_pairs)(table)
         archived = self._match_archive(archive, view, pairs) if archive else 0
-        paragraph_groups = self._groups(pairs)
+        paragraph_groups = UnionFind.of(pairs).groups()
         doc_clusters, copies, flags, doc_groups = self._document_clusters(view, paragraph_groups, document)
         par_clusters = self._paragraph_clusters(view, paragraph_groups, doc_groups, document)
         for n, c in enumerate(doc_clusters, start=1):
@@ -186,13 +186,18 @@ class Deduplicator:
         """Pairs of items (``(a, b)``, ``a < b``, in order) in different documents whose Jaccard
         passes the threshold: LSH candidates, read one band at a time, verified; and items too
         short to fingerprint whose keys are equal."""
-        pairs = {}
-        if len(table.long) > 1:
-            found = candidate_pairs(table.band(b) for b in range(table.band_count))
-            items = table.long[found].tolist() if len(found) else []
-            pairs = self.verify(items, table.doc_of, table.item_key)
-        pairs.update(self._equal_short_keys(table))
+        pairs = self.verify(self.candidates(table).tolist(), table.doc_of, table.item_key)
+        pairs.update(self.equal_short_keys(table))
         return dict(sorted(pairs.items()))
+
+    @staticmethod
+    def candidates(table: PrintTable) -> np.ndarray:
+        """LSH's candidate pairs ``(a, b)``, ``a < b``, of items in different documents: the
+        items that share a band, read one band at a time."""
+        if len(table.long) < 2:
+            return np.zeros((0, 2), dtype=np.int64)
+        items = table.long[candidate_pairs(table.band(b) for b in range(table.band_count))]
+        return items[table.item_doc[items[:, 0]] != table.item_doc[items[:, 1]]]
 
     def verify(self, candidates: Iterable[tuple[int, int]], doc_of: Callable[[int], int],
                key_of: Callable[[int], str]) -> dict[tuple[int, int], float]:
@@ -207,7 +212,7 @@ class Deduplicator:
         return pairs
 
     @staticmethod
-    def _equal_short_keys(table: PrintTable) -> dict[tuple[int, int], float]:
+    def equal_short_keys(table: PrintTable) -> dict[tuple[int, int], float]:
         """Items too short to fingerprint, each paired with the first item of its key."""
         pairs = {}
         short = np.ones(table.items, dtype=bool)
@@ -256,13 +261,6 @@ class Deduplicator:
             return 0.0
         shared = len(np.intersect1d(sa, sb, assume_unique=True))
         return shared / (len(sa) + len(sb) - shared)
-
-    @staticmethod
-    def _groups(pairs: dict) -> list[list[int]]:
-        forest = UnionFind()
-        for a, b in pairs:
-            forest.union(a, b)
-        return forest.groups()
 
     # -- clusters -----------------------------------------------------------------------
 

@@ -40,11 +40,6 @@ def where(ds, column: str, value: int, keep: list[str]):
     return ds.map_batches(_where, batch_format="numpy", fn_kwargs=dict(column=column, value=value, keep=keep))
 
 
-def pair_columns(pairs: list[tuple[int, int]]) -> dict:
-    """Pairs as the int64 columns ``a`` and ``b`` of a task's output."""
-    return {"a": np.array([a for a, _ in pairs], dtype=np.int64), "b": np.array([b for _, b in pairs], dtype=np.int64)}
-
-
 def _where(batch: dict, column: str, value: int, keep: list[str]) -> dict:
     chosen = batch[column] == value
     return {name: batch[name][chosen] for name in keep}
