@@ -287,8 +287,9 @@ def _version() -> str:
 
 
 def _engine(options: RunOptions) -> Executor:
-    """The engine of ``options``, to be entered (Ray starts, or is joined, on entry)."""
-    return make_engine(options.engine, options.workers, options.ray_address)
+    """The engine of ``options``, to be entered (Ray starts, or is joined, on entry; the local
+    engine's workers begin loading :mod:`newsclean.warm`)."""
+    return make_engine(options.engine, options.workers, options.ray_address, preload=["newsclean.warm"])
 
 
 @contextlib.contextmanager

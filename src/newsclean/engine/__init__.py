@@ -12,7 +12,7 @@ of one argument) to each item, yielding the results in the items' order.
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable, Iterator, Protocol, TypeVar
+from typing import Callable, Iterable, Iterator, Protocol, Sequence, TypeVar
 
 from .local import LocalEngine, available_cpus
 from .ray_engine import EngineError, RayEngine
@@ -40,13 +40,16 @@ class Executor(Protocol):
         """``step(item)`` for each of ``items``, run by the workers, yielded in order."""
 
 
-def make_engine(name: str, workers: int | None = None, address: str | None = None) -> Executor:
-    """The engine called ``name``, with ``workers`` (default: every CPU)."""
+def make_engine(name: str, workers: int | None = None, address: str | None = None,
+                preload: Sequence[str] = ()) -> Executor:
+    """The engine called ``name``, with ``workers`` (default: every CPU).  The local engine's
+    workers start with the modules ``preload`` names imported; Ray's import what a step needs
+    when it first runs there."""
     if name == "ray":
         return RayEngine(address, workers)
     if address:
         raise EngineError("--ray-address needs --engine ray")
-    return LocalEngine(workers)
+    return LocalEngine(workers, preload)
 
 
 __all__ = ["ENGINES", "EngineError", "Executor", "LocalEngine", "RayEngine", "available_cpus", "make_engine"]
