@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.metadata
+import itertools
 import json
 import os
 import shutil
@@ -41,7 +42,7 @@ from .names import CLUSTER, READ
 from .options import RunOptions
 from .stats import RunStats
 from .repair import RepairRules
-from .repair.census import Census, LineCensus
+from .repair.census import Census, CountLines, LineCensus
 from .shards import Shard
 from .spool import ProcessShard, ResumeError, Spool
 
@@ -94,7 +95,7 @@ def run_job(inputs: Sequence[str], out: Path | str, options: RunOptions, *,
             unmark(out)
         sweep(out, keep=spool.folder.name)
         with _kept(stdin, inputs, spool.folder) as kept:
-            options = replace(options, census=_census(inputs, options, kept))
+            options = replace(options, census=_census(inputs, options, kept, engine))
             batch = _process(inputs, options, spool, engine, backend, on_error, on_document, kept)
         if not spool.outputs.is_dir():
             _write(batch, options, backend, archive, spool, started)
@@ -136,7 +137,7 @@ def add_to_index(inputs: Sequence[str], options: RunOptions, *,
     with _archive(options) as archive, _engine(options) as engine, _scratch() as work:
         spool = Spool.open(work, _manifest(inputs, options), resume=False)
         with _kept(stdin, inputs, spool.folder) as kept:
-            options = replace(options, census=_census(inputs, options, kept))
+            options = replace(options, census=_census(inputs, options, kept, engine))
             batch = _process(inputs, options, spool, engine, clustering_for(engine),
                              on_error, on_document, kept)
         added = Deduplicator(options.dedup).remember(archive, batch.table, _now())
@@ -246,12 +247,15 @@ def _kept(stdin: BinaryIO | None, inputs: Sequence[str], folder: Path) -> Iterat
         yield reread
 
 
-def _census(inputs: Sequence[str], options: RunOptions, stdin: BinaryIO | None) -> Census:
-    """The furniture shapes the documents of ``inputs`` share (a first reading of them)."""
+def _census(inputs: Sequence[str], options: RunOptions, stdin: BinaryIO | None, engine: Executor) -> Census:
+    """The furniture shapes the documents of ``inputs`` share (a first reading of them), counted
+    a shard's worth of documents at a time on ``engine`` and merged in order."""
     census = LineCensus(RepairRules.load(options.rules_dir, options.no_default_rules))
-    for item in read_inputs(inputs, id_field=options.id_field, text_field=options.text_field, stdin=stdin):
-        if isinstance(item, Document):
-            census.count(item.text)
+    texts = (item.text for item in read_inputs(inputs, id_field=options.id_field, text_field=options.text_field,
+                                               stdin=stdin) if isinstance(item, Document))
+    for counts in engine.map(CountLines(options.rules_dir, options.no_default_rules),
+                             iter(lambda: list(itertools.islice(texts, options.shard_docs)), [])):
+        census.merge(counts)
     if stdin is not None and "-" in inputs:
         stdin.seek(0)
     return census.close()

@@ -25,6 +25,7 @@ does not depend on the engine or the number of workers.
 """
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
@@ -133,6 +134,31 @@ class LineCensus:
             self._seen[key].documents += 1
             self._seen[key].inside += between
 
+    def merge(self, counts: "dict[str, _Seen]") -> None:
+        """Add the :attr:`counts` of a census of the documents that follow this one's: as if
+        this census had counted them too.
+
+        >>> rules = RepairRules.load()
+        >>> first, second, both = LineCensus(rules), LineCensus(rules), LineCensus(rules)
+        >>> for n, census in enumerate([first, first, second]):
+        ...     census.count(f"第{n}版")
+        ...     both.count(f"第{n}版")
+        >>> first.merge(second.counts)
+        >>> first.counts == both.counts
+        True
+        """
+        for key, later in counts.items():
+            seen = self._seen[key]
+            seen.varied = seen.varied or later.varied or bool(seen.text) and seen.text != later.text
+            seen.text = seen.text or later.text
+            seen.documents += later.documents
+            seen.inside += later.inside
+
+    @property
+    def counts(self) -> "dict[str, _Seen]":
+        """What the census has counted, by shape (see :meth:`merge`)."""
+        return dict(self._seen)
+
     def recurring(self) -> list[str]:
         """The shapes that recur as furniture does, sorted."""
         return sorted(key for key, seen in self._seen.items()
@@ -151,3 +177,30 @@ class Census:
 
     def recurs(self, line: str) -> bool:
         return bool(self.shapes) and folded_shape(line) in self.shapes
+
+
+@dataclass(frozen=True)
+class CountLines:
+    """The step that takes the census of a slice of a batch's documents, by the repair rules
+    of ``rules_dir`` (and the bundled ones, unless ``no_default_rules``): its
+    :attr:`LineCensus.counts`, which the driver merges in order (:meth:`LineCensus.merge`).
+
+    >>> counts = CountLines(None, False)(["标题\\n第3版"])
+    >>> counts["第0版"].documents
+    1
+    """
+
+    rules_dir: str | None
+    no_default_rules: bool
+
+    def __call__(self, texts: list[str]) -> "dict[str, _Seen]":
+        census = LineCensus(_rules(self.rules_dir, self.no_default_rules))
+        for text in texts:
+            census.count(text)
+        return census.counts
+
+
+@functools.lru_cache(maxsize=4)
+def _rules(rules_dir: str | None, no_default_rules: bool) -> RepairRules:
+    """The repair rules, loaded once a process (a worker counts many slices)."""
+    return RepairRules.load(rules_dir, no_default_rules)
