@@ -66,18 +66,19 @@ def _ngram_hashes(texts: Sequence[str], n: int) -> tuple[np.ndarray, np.ndarray]
     joined = "".join(texts).encode("utf-32-le", "surrogatepass")  # ord() of every character
     points = np.frombuffer(joined, dtype=np.uint32).astype(np.uint64)
     count = max(len(points) - n + 1, 0)
-    h = np.zeros(count, dtype=np.uint64)
+    h = points[:count].copy()
     base = np.uint64(_PRIME)
-    for j in range(n):
+    for j in range(1, n):
         h *= base
         h += points[j:j + count]
+    halves = h.view(np.uint32).reshape(-1, 2)  # the high and low 32 bits, in either order
+    folded = halves[:, 0] ^ halves[:, 1]
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     # an n-gram that starts in the last n - 1 characters of a text runs across its end
     inside = np.ones(count, dtype=bool)
     crossing = (np.cumsum(lengths)[:, None] - np.arange(1, n)).ravel()
     inside[crossing[(crossing >= 0) & (crossing < count)]] = False
-    h = h[inside]
-    return ((h >> np.uint64(32)) ^ h).astype(np.uint32), np.maximum(lengths - n + 1, 0)
+    return folded[inside], np.maximum(lengths - n + 1, 0)
 
 
 def _fmix32(h: np.ndarray) -> np.ndarray:
