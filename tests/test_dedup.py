@@ -1,17 +1,19 @@
 """Near-duplicate detection: thresholds, scripts, short texts, determinism, datasketch round trips."""
 import json
 import pickle
+from unittest import mock
 
 import numpy as np
 import opencc
 import pytest
 from click.testing import CliRunner
 from datasketch import LeanMinHash, MinHash, MinHashLSH
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from newsclean.cli import main
 from newsclean.dedup import DedupOptions, Deduplicator, Fingerprinter, comparison_key, shingle_hash
+from newsclean.dedup import fingerprint
 from newsclean.dedup.cluster import UnionFind
 from newsclean.dedup.fingerprint import permutations
 from newsclean.dedup.prints import Prints, PrintTable
@@ -152,6 +154,36 @@ def test_fingerprint_memory_is_bounded_and_long_keys_match_datasketch():
     reference = MinHash(num_perm=128, seed=fp.seed, hashfunc=shingle_hash)
     reference.update_batch([long_key[i:i + 5] for i in range(len(long_key) - 4)])
     assert (fp.signatures(["短", long_key, text])[1] == reference.hashvalues).all()
+
+
+def datasketch_signature(key: str, n: int = 5) -> np.ndarray:
+    reference = MinHash(num_perm=128, seed=1, hashfunc=shingle_hash)
+    shingles = [key[i:i + n] for i in range(len(key) - n + 1)]
+    if shingles:
+        reference.update_batch(shingles)
+    return reference.hashvalues
+
+
+ANY = st.characters(exclude_categories=())  # every code point, lone surrogates too
+AROUND_NGRAM = st.text(ANY, max_size=9)
+LONGER = st.text(ANY, min_size=10, max_size=60)
+#: a short unit repeated (many duplicate shingles) past a block of n-grams
+REPEATED = st.builds(lambda unit, length: (unit * length)[:length], st.text(ANY, min_size=1, max_size=6),
+                     st.integers(fingerprint.BLOCK - 8, fingerprint.BLOCK + 8))
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.one_of(AROUND_NGRAM, LONGER, REPEATED), max_size=6))
+@example(["临颍县\ud800始终坚持围绕", "𠀀𠀁𠀂𠀃𠀄𠀅"])
+def test_signatures_are_datasketchs_for_any_keys(keys):
+    """Bit for bit, with the real block and batch sizes and with tiny ones that cut every key."""
+    expected = [datasketch_signature(k) for k in keys]
+    fp = Fingerprinter()
+    with mock.patch.multiple(fingerprint, BLOCK=4, BATCH_CHARS=30):
+        cut = fp.signatures(keys)
+    for signatures in (fp.signatures(keys), cut):
+        assert len(signatures) == len(keys)
+        assert all((row == e).all() for row, e in zip(signatures, expected))
 
 
 def test_cli_marks_and_drops_duplicates(tmp_path):

@@ -29,12 +29,15 @@ _MASK64 = (1 << 64) - 1
 _PRIME = 0x100000001B3  # FNV-1a 64-bit prime: the polynomial base of the n-gram hash
 _FMIX = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35))
 _MAX = np.uint32(0xFFFFFFFF)
-#: Permutations are applied to about this many shingles at a time (a num_perm x CHUNK block,
-#: 16 MB at 128 permutations).
-CHUNK = 1 << 15
-#: Keys are hashed about this many characters at a time (some 40 bytes each while hashed), a
-#: long key in pieces of at most CHUNK n-grams: the memory of a call does not grow with its keys.
-BATCH_CHARS = 1 << 20
+#: Permutations are applied to this many n-grams at a time, in one num_perm x BLOCK array (4 MB
+#: at 128 permutations) allocated once a call.  Measured: numpy's multiply, add and minimum cost
+#: the same per element from 8k n-grams up, L2-sized blocks (fewer permutations) gained nothing,
+#: and below 8k n-grams numpy's broadcasting takes a slower path.
+BLOCK = 1 << 13
+#: Keys are hashed about this many characters at a time (some 40 bytes each while hashed, so the
+#: arrays stay in cache), a longer key in pieces of this size: the memory of a call does not grow
+#: with its keys.
+BATCH_CHARS = 1 << 16
 
 
 def shingle_hash(shingle: str | bytes) -> int:
@@ -52,28 +55,41 @@ def shingle_hash(shingle: str | bytes) -> int:
     return (h >> 32) ^ (h & 0xFFFFFFFF)
 
 
-def _ngram_hashes(points: np.ndarray, n: int) -> np.ndarray:
-    """:func:`shingle_hash` of every n-gram of a code point array, vectorised."""
-    count = len(points) - n + 1
-    h = np.zeros(count, dtype=np.uint64)
+def _ngram_hashes(texts: Sequence[str], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`shingle_hash` of every n-gram inside each of ``texts``, all in one array,
+    and how many each text has (none when shorter than ``n``), vectorised.
+
+    >>> hashes, counts = _ngram_hashes(["临颍县始终", "短", "abcdef"], 5)
+    >>> counts.tolist(), hashes.tolist() == [shingle_hash(s) for s in ("临颍县始终", "abcde", "bcdef")]
+    ([1, 0, 2], True)
+    """
+    joined = "".join(texts).encode("utf-32-le", "surrogatepass")  # ord() of every character
+    points = np.frombuffer(joined, dtype=np.uint32).astype(np.uint64)
+    count = max(len(points) - n + 1, 0)
+    h = points[:count].copy()
     base = np.uint64(_PRIME)
-    for j in range(n):
-        h = h * base + points[j:j + count]
-    return ((h >> np.uint64(32)) ^ (h & np.uint64(0xFFFFFFFF))).astype(np.uint32)
-
-
-def _points(text: str) -> np.ndarray:
-    """The code points of ``text``, as uint64 for hashing."""
-    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    for j in range(1, n):
+        h *= base
+        h += points[j:j + count]
+    halves = h.view(np.uint32).reshape(-1, 2)  # the high and low 32 bits, in either order
+    folded = halves[:, 0] ^ halves[:, 1]
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    # an n-gram that starts in the last n - 1 characters of a text runs across its end
+    inside = np.ones(count, dtype=bool)
+    crossing = (np.cumsum(lengths)[:, None] - np.arange(1, n)).ravel()
+    inside[crossing[(crossing >= 0) & (crossing < count)]] = False
+    return folded[inside], np.maximum(lengths - n + 1, 0)
 
 
 def _fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's finalizer, in place."""
     s1, m1, s2, m2 = _FMIX
-    h = h ^ (h >> s1)
-    h = h * m1
-    h = h ^ (h >> s2)
-    h = h * m2
-    return h ^ (h >> s1)
+    h ^= h >> s1
+    h *= m1
+    h ^= h >> s2
+    h *= m2
+    h ^= h >> s1
+    return h
 
 
 class Fingerprinter:
@@ -82,90 +98,69 @@ class Fingerprinter:
     def __init__(self, ngram: int = 5, num_perm: int = 128, seed: int = SEED):
         self.ngram, self.num_perm, self.seed = ngram, num_perm, seed
         a, b = permutations(num_perm, seed)
-        self._a, self._b = a.astype(np.uint32), b.astype(np.uint32)
+        self._a, self._b = a.astype(np.uint32)[:, None], b.astype(np.uint32)[:, None]
 
     def shingles(self, key: str) -> np.ndarray:
         """The distinct n-gram hashes of ``key`` (empty when ``key`` is shorter than ``ngram``)."""
-        if len(key) < self.ngram:
-            return np.zeros(0, dtype=np.uint32)
-        pieces = (_ngram_hashes(_points(piece), self.ngram) for _, piece in self._pieces([key]))
-        return np.unique(np.concatenate(list(pieces)))
+        hashes = [_ngram_hashes(texts, self.ngram)[0] for _, texts in self._batches([key])]
+        return np.unique(np.concatenate(hashes))
 
     def signatures(self, keys: Sequence[str]) -> np.ndarray:
         """One row of ``num_perm`` uint32 minima per key; a key shorter than ``ngram`` gets
         the empty signature (all 2**32-1), which callers must not compare (see dedup).
 
-        Keys are cut into pieces of at most :data:`CHUNK` n-grams (overlapping by ``ngram - 1``
-        characters) and hashed in batches of about :data:`BATCH_CHARS` characters; a key's
-        minima are the minima of its pieces'.  So a call's memory is bounded whatever the
-        length of a key: a 5-million-character paragraph costs no more than a short one.
+        Keys are hashed in batches of about :data:`BATCH_CHARS` characters, a longer key in
+        pieces, and permuted :data:`BLOCK` n-grams at a time, each block lowering the rows of
+        the keys it holds.  So a call's memory is bounded whatever the length of a key: a
+        5-million-character paragraph costs no more than a short one.
         """
         out = np.full((len(keys), self.num_perm), _MAX, dtype=np.uint32)
-        owners: list[int] = []
-        batch: list[str] = []
-        size = 0
-        for owner, piece in self._pieces(keys):
-            owners.append(owner)
-            batch.append(piece)
-            size += len(piece)
-            if size >= BATCH_CHARS:
-                self._fold(owners, batch, out)
-                owners, batch, size = [], [], 0
-        if batch:
-            self._fold(owners, batch, out)
+        block = np.empty((self.num_perm, BLOCK), dtype=np.uint32)
+        for rows, texts in self._batches(keys):
+            hashes, counts = _ngram_hashes(texts, self.ngram)
+            self._lower(_fmix32(hashes), counts, rows, out, block)
         return out
 
-    def _pieces(self, keys: Sequence[str]) -> Iterator[tuple[int, str]]:
-        """``(key index, piece)``: each key of ``ngram`` characters or more, in pieces that
-        hold at most :data:`CHUNK` of its n-grams, every n-gram in one piece.
+    def _batches(self, keys: Sequence[str]) -> Iterator[tuple[np.ndarray, Sequence[str]]]:
+        """``(rows, texts)``: runs of whole keys of about :data:`BATCH_CHARS` characters in all,
+        and each longer key alone in pieces that overlap by ``ngram - 1`` characters, so that
+        every n-gram is in one piece.
 
-        >>> [(k, len(p)) for k, p in Fingerprinter(ngram=5)._pieces(["a" * (CHUNK + 5), "abc"])]
-        [(0, 32772), (0, 5)]
+        >>> batches = Fingerprinter(ngram=5)._batches(["abc", "a" * (BATCH_CHARS + 10), "", "xyz"])
+        >>> [(rows.tolist(), [len(text) for text in texts]) for rows, texts in batches]
+        [([0], [3]), ([1], [65540]), ([1], [10]), ([2, 3], [0, 3])]
         """
-        span = CHUNK + self.ngram - 1
-        for owner, key in enumerate(keys):
-            if len(key) <= span:
-                if len(key) >= self.ngram:
-                    yield owner, key
+        lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
+        ends = np.cumsum(lengths)
+        first = 0
+        while first < len(keys):
+            if lengths[first] > BATCH_CHARS:
+                key, span = keys[first], BATCH_CHARS + self.ngram - 1
+                for start in range(0, len(key) - self.ngram + 1, BATCH_CHARS):
+                    yield np.array([first]), [key[start:start + span]]
+                first += 1
                 continue
-            for start in range(0, len(key) - self.ngram + 1, CHUNK):
-                yield owner, key[start:start + span]
+            last = int(np.searchsorted(ends, ends[first] - lengths[first] + BATCH_CHARS, side="right"))
+            yield np.arange(first, last), keys[first:last]
+            first = last
 
-    def _fold(self, owners: list[int], pieces: list[str], out: np.ndarray) -> None:
-        """Lower the rows ``owners`` of ``out`` to the minima of their ``pieces`` (a key's
-        pieces come in a row)."""
-        minima = np.empty((len(pieces), self.num_perm), dtype=np.uint32)
-        self._signatures(pieces, minima)
-        owner = np.array(owners, dtype=np.int64)
-        firsts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
-        if len(firsts) < len(owner):
-            minima = np.minimum.reduceat(minima, firsts, axis=0)
-        rows = owner[firsts]
-        carried = out[rows[0]].copy()  # the first key may have begun in the batch before
-        out[rows] = minima
-        np.minimum(out[rows[0]], carried, out=out[rows[0]])
-
-    def _signatures(self, keys: Sequence[str], out: np.ndarray) -> None:
-        """The minima of ``keys`` (each with :data:`CHUNK` n-grams at most) into ``out``."""
-        n = self.ngram
-        lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
-        counts = lengths - n + 1
-        points = _points("".join(keys))
-        hashed = _fmix32(_ngram_hashes(points, n))
-        begins = np.cumsum(lengths) - lengths
-        # the n-grams inside each key: skip those that run across a key boundary
-        first = np.cumsum(counts) - counts
-        flat = hashed[np.repeat(begins - first, counts) + np.arange(counts.sum())]
-        bounds = np.cumsum(counts)
-        k0 = 0
-        with np.errstate(over="ignore"):
-            while k0 < len(keys):
-                s0 = int(bounds[k0 - 1]) if k0 else 0
-                k1 = max(int(np.searchsorted(bounds, s0 + CHUNK, side="right")), k0 + 1)
-                block = np.multiply(self._a[:, None], flat[None, s0:int(bounds[k1 - 1])])
-                np.add(block, self._b[:, None], out=block)
-                out[k0:k1] = np.minimum.reduceat(block, first[k0:k1] - s0, axis=1).T
-                k0 = k1
+    def _lower(self, hashes: np.ndarray, counts: np.ndarray, rows: np.ndarray, out: np.ndarray,
+               block: np.ndarray) -> None:
+        """Lower ``out[rows]`` to the minima of the permuted ``hashes``, ``counts`` of them a
+        row, one :data:`BLOCK` at a time in ``block``."""
+        firsts = (np.cumsum(counts) - counts)[counts > 0]  # where each row's n-grams begin
+        rows = rows[counts > 0]
+        for start in range(0, len(hashes), BLOCK):
+            stop = min(start + BLOCK, len(hashes))
+            k0 = int(np.searchsorted(firsts, start, side="right")) - 1  # the row holding start
+            k1 = int(np.searchsorted(firsts, stop, side="left"))
+            segments = firsts[k0:k1] - start
+            segments[0] = 0
+            permuted = block[:, :stop - start]
+            np.multiply(self._a, hashes[start:stop], out=permuted)
+            np.add(permuted, self._b, out=permuted)
+            held = rows[k0:k1]
+            out[held] = np.minimum(out[held], np.minimum.reduceat(permuted, segments, axis=1).T)
 
     def lean(self, signature: np.ndarray):
         """A signature as a datasketch ``LeanMinHash`` (datasketch 2.x, ``affine32``)."""
