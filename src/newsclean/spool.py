@@ -95,6 +95,18 @@ class Spool:
         """A spool travels to a worker as its folder (its cache of offsets stays behind)."""
         return Spool, (self.folder,)
 
+    def __eq__(self, other) -> bool:
+        """Spools of one folder, made by one run (the same :attr:`token`), are the same: what
+        a process read of one it may reuse for the other."""
+        return isinstance(other, Spool) and self._identity == other._identity
+
+    def __hash__(self) -> int:
+        return hash(self._identity)
+
+    @functools.cached_property
+    def _identity(self) -> tuple[str, str]:
+        return str(self.folder), self.token
+
     def remove(self) -> None:
         forget(self.folder)
         shutil.rmtree(self.folder, ignore_errors=True)

@@ -24,10 +24,11 @@ copies join the clusters (first, so the earliest copy is kept by default).
 from __future__ import annotations
 
 import functools
+import itertools
 import time
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -43,9 +44,8 @@ from .lost_starts import lost_starts
 from .prints import WHOLE, FingerprintTable, Prints, PrintTable
 
 
-#: Shingle sets kept for reuse while verifying (about 0.5 KB for a paragraph, a few KB for a
-#: document): enough for the keys a batch compares most, bounded for any batch.
-SHINGLE_CACHE = 1 << 13
+#: Pairs compared at once: their keys' shingles are hashed together (some KB a key).
+JACCARD_BATCH = 1 << 12
 
 
 @dataclass
@@ -99,9 +99,6 @@ class Deduplicator:
         o = self.options
         self.fingerprinter = Fingerprinter(o.ngram, o.num_perm)
         self.stats = {FINGERPRINT: StageStats(), CLUSTER: StageStats()}
-        # a key compared with many others (boilerplate) is shingled once; bounded, so a run
-        # with millions of candidate pairs does not keep every key's shingles
-        self._set = functools.lru_cache(maxsize=SHINGLE_CACHE)(self.fingerprinter.shingles)
 
     @property
     def repair_rules(self) -> RepairRules:
@@ -158,7 +155,6 @@ class Deduplicator:
         cl.documents, cl.seconds = table.documents, time.perf_counter() - start
         cl.counts = {"verified_pairs": len(pairs), "archived_matches": archived,
                      "document_clusters": len(doc_clusters), "paragraph_clusters": len(par_clusters)}
-        self._set.cache_clear()
         return doc_clusters + par_clusters, copies, flags
 
     def remember(self, archive: Archive, table: PrintTable, when: str) -> int:
@@ -204,11 +200,10 @@ class Deduplicator:
         """The ``candidates`` (item pairs) whose items lie in different documents
         (``doc_of``) and whose keys (``key_of``) are similar enough, with their Jaccard."""
         pairs = {}
-        for a, b in candidates:
-            if doc_of(a) != doc_of(b):
-                similarity = self._jaccard(key_of(a), key_of(b))
-                if similarity >= self.options.threshold:
-                    pairs[(a, b)] = similarity
+        apart = [(a, b) for a, b in candidates if doc_of(a) != doc_of(b)]
+        for similarity, pair in zip(self.jaccards((key_of(a), key_of(b)) for a, b in apart), apart):
+            if similarity >= self.options.threshold:
+                pairs[pair] = similarity
         return pairs
 
     @staticmethod
@@ -236,12 +231,11 @@ class Deduplicator:
         node: dict[int, int] = {}
         place: dict[int, int] = {}
         matched = 0
-        for row, archived_item in found:
+        found = [(int(table.long[row]), item) for row, item in found
+                 if documents[paragraphs[item][0]].id not in batch_ids]  # else the same document seen again
+        similarities = self.jaccards((table.item_key(ours), paragraphs[item][2]) for ours, item in found)
+        for (ours, archived_item), similarity in zip(found, similarities):
             doc, paragraph, key = paragraphs[archived_item]
-            if documents[doc].id in batch_ids:
-                continue  # the same document seen again, not a copy of it
-            ours = int(table.long[row])
-            similarity = self._jaccard(table.item_key(ours), key)
             if similarity < self.options.threshold:
                 continue
             if doc not in place:
@@ -253,14 +247,26 @@ class Deduplicator:
             matched += 1
         return matched
 
-    def _jaccard(self, a: str, b: str) -> float:
-        if a == b:
-            return 1.0
-        sa, sb = self._set(a), self._set(b)
-        if not len(sa) or not len(sb):
-            return 0.0
-        shared = len(np.intersect1d(sa, sb, assume_unique=True))
-        return shared / (len(sa) + len(sb) - shared)
+    def jaccards(self, pairs: Iterable[tuple[str, str]]) -> Iterator[float]:
+        """The Jaccard similarity of the shingle sets of each pair of keys (1 for equal keys,
+        0 where a key has no shingle), :data:`JACCARD_BATCH` pairs shingled at a time.
+
+        >>> list(Deduplicator().jaccards([("临颍县始终坚持围绕", "临颍县始终坚持围绕发展"), ("短", "短"), ("短", "临颍县始终坚持")]))
+        [0.7142857142857143, 1.0, 0.0]
+        """
+        pairs = iter(pairs)
+        while batch := list(itertools.islice(pairs, JACCARD_BATCH)):
+            keys = list(dict.fromkeys(key for pair in batch for key in pair))
+            sets = dict(zip(keys, self.fingerprinter.shingle_sets(keys)))
+            for a, b in batch:
+                sa, sb = sets[a], sets[b]
+                if a == b:
+                    yield 1.0
+                elif not len(sa) or not len(sb):
+                    yield 0.0
+                else:
+                    shared = len(np.intersect1d(sa, sb, assume_unique=True))
+                    yield shared / (len(sa) + len(sb) - shared)
 
     # -- clusters -----------------------------------------------------------------------
 
@@ -272,8 +278,8 @@ class Deduplicator:
         candidates = {pair for group in groups for pair in self.document_candidates(view.doc_of(i) for i in group)}
         forest = UnionFind()
         similarity: dict[tuple[int, int], float] = {}
-        for a, b in sorted(candidates):
-            j = self.document_similarity(view, a, b)
+        candidates = sorted(candidates)
+        for (a, b), j in zip(candidates, self.document_similarities(view, candidates)):
             if j is not None:
                 forest.union(a, b)
                 similarity[(a, b)] = j
@@ -299,18 +305,18 @@ class Deduplicator:
         owners = sorted(set(owners))
         return list(combinations(owners, 2)) if len(owners) <= self.options.max_shared else []
 
-    def document_similarity(self, view: "View", a: int, b: int) -> float | None:
-        """The Jaccard of documents ``a`` and ``b`` when it makes them copies, else ``None``
-        (two archived documents were judged when they were added)."""
-        if view.archived(a) and view.archived(b):
-            return None
-        j = self._jaccard(view.doc_key(a), view.doc_key(b))
-        return j if j >= self.options.document_threshold else None
+    def document_similarities(self, view: "View", pairs: Sequence[tuple[int, int]]) -> list[float | None]:
+        """The Jaccard of documents ``a`` and ``b`` of each pair when it makes them copies, else
+        ``None`` (two archived documents were judged when they were added)."""
+        judged = [(a, b) for a, b in pairs if not (view.archived(a) and view.archived(b))]
+        found = dict(zip(judged, self.jaccards((view.doc_key(a), view.doc_key(b)) for a, b in judged)))
+        threshold = self.options.document_threshold
+        return [j if (j := found.get(pair)) is not None and j >= threshold else None for pair in pairs]
 
     def document_cluster(self, view: "View", group: Sequence[int], document: Callable[[int], Document],
                          similarity: dict[tuple[int, int], float] | None = None) -> DocumentCluster:
         """The cluster of the copies ``group`` (document numbers, connected by
-        :meth:`document_similarity`), with the kept one chosen; the id each copy of this
+        :meth:`document_similarities`), with the kept one chosen; the id each copy of this
         batch is a duplicate of; and the lost starts its copies show (:func:`lost_starts`).
         ``similarity`` holds Jaccards already computed."""
         similarity = similarity or {}
@@ -319,10 +325,10 @@ class Deduplicator:
         kept = choose_kept(members, self.options.keep)
         k = group[kept]
         copies = {}
+        unknown = [d for d in group if d != k and (min(d, k), max(d, k)) not in similarity]
+        computed = dict(zip(unknown, self.jaccards((view.doc_key(d), view.doc_key(k)) for d in unknown)))
         for m, d in zip(members, group):
-            pair = (min(d, k), max(d, k))
-            m.similarity = 1.0 if d == k else similarity[pair] if pair in similarity \
-                else self._jaccard(view.doc_key(d), view.doc_key(k))
+            m.similarity = 1.0 if d == k else computed[d] if d in computed else similarity[(min(d, k), max(d, k))]
             if d != k and not view.archived(d):
                 copies[d] = view.id(k)
         ours = [(d, m) for d, m in zip(group, members) if not view.archived(d)]
@@ -342,8 +348,9 @@ class Deduplicator:
         group = sorted(group, key=lambda i: (view.rank(view.doc_of(i)), max(view.paragraph_of(i), 0)))
         members = [view.member(view.doc_of(i), document, view.paragraph_of(i)) for i in group]
         kept = choose_kept(members, self.options.keep)
-        for m, i in zip(members, group):
-            m.similarity = self._jaccard(view.item_key(i), view.item_key(group[kept]))
+        kept_key = view.item_key(group[kept])
+        for m, similarity in zip(members, self.jaccards((view.item_key(i), kept_key) for i in group)):
+            m.similarity = similarity
         return Cluster("paragraph", members, kept, self.options.keep,
                        similarity=min(m.similarity for m in members))
 

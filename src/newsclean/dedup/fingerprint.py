@@ -101,9 +101,28 @@ class Fingerprinter:
         self._a, self._b = a.astype(np.uint32)[:, None], b.astype(np.uint32)[:, None]
 
     def shingles(self, key: str) -> np.ndarray:
-        """The distinct n-gram hashes of ``key`` (empty when ``key`` is shorter than ``ngram``)."""
-        hashes = [_ngram_hashes(texts, self.ngram)[0] for _, texts in self._batches([key])]
-        return np.unique(np.concatenate(hashes))
+        """The distinct n-gram hashes of ``key``, sorted (empty when ``key`` is shorter than
+        ``ngram``)."""
+        return self.shingle_sets([key])[0]
+
+    def shingle_sets(self, keys: Sequence[str]) -> list[np.ndarray]:
+        """:meth:`shingles` of each of ``keys``, hashed many keys at a time: what a Jaccard
+        similarity compares.
+
+        >>> fp = Fingerprinter(ngram=2)
+        >>> [len(s) for s in fp.shingle_sets(["abab", "a", "abc"])], fp.shingles("abc").tolist() == sorted(
+        ...     shingle_hash(s) for s in ("ab", "bc"))
+        ([2, 0, 2], True)
+        """
+        owned = []
+        for rows, texts in self._batches(keys):
+            hashes, counts = _ngram_hashes(texts, self.ngram)
+            owned.append((np.repeat(rows.astype(np.uint64), counts) << np.uint64(32)) | hashes)
+        packed = np.sort(np.concatenate(owned)) if owned else np.zeros(0, dtype=np.uint64)
+        packed = packed[np.concatenate(([True], packed[1:] != packed[:-1]))] if len(packed) else packed
+        bounds = np.searchsorted(packed >> np.uint64(32), np.arange(len(keys) + 1, dtype=np.uint64))
+        values = packed.astype(np.uint32)  # the low 32 bits: the hashes, sorted within each key
+        return [values[bounds[k]:bounds[k + 1]] for k in range(len(keys))]
 
     def signatures(self, keys: Sequence[str]) -> np.ndarray:
         """One row of ``num_perm`` uint32 minima per key; a key shorter than ``ngram`` gets

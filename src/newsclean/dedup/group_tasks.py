@@ -80,7 +80,7 @@ def document_candidates(group: dict, options: DedupOptions) -> dict:
 def copies_among(group: dict, reader: ShardReader, bases: np.ndarray, options: DedupOptions,
                  read_batch: int) -> dict:
     """The distinct candidate pairs of documents of ``group`` (columns ``a``, ``b``) that
-    are copies (:meth:`~newsclean.dedup.Deduplicator.document_similarity`)."""
+    are copies (:meth:`~newsclean.dedup.Deduplicator.document_similarities`)."""
     pairs = np.unique(np.stack([group["a"], group["b"]], axis=1), axis=0).tolist()
     table = ShardTable(reader, bases)
     view, dedup = View(table), Deduplicator(options)
@@ -88,7 +88,8 @@ def copies_among(group: dict, reader: ShardReader, bases: np.ndarray, options: D
     for batch in read_batches([2] * len(pairs), read_batch):
         table.forget()
         table.prefetch_documents(d for n in batch for d in pairs[n])
-        found += [pairs[n] for n in batch if dedup.document_similarity(view, *pairs[n]) is not None]
+        chosen = [tuple(pairs[n]) for n in batch]
+        found += [pair for pair, j in zip(chosen, dedup.document_similarities(view, chosen)) if j is not None]
     return pair_columns(found)
 
 

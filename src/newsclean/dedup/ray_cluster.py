@@ -13,7 +13,7 @@ each calling the per-group methods of the :class:`~newsclean.dedup.Deduplicator`
 4. by group: the candidate copies, pairs of the documents of each group
    (:meth:`~newsclean.dedup.Deduplicator.document_candidates`);
 5. by pair: each candidate verified once on the documents' keys
-   (:meth:`~newsclean.dedup.Deduplicator.document_similarity`);
+   (:meth:`~newsclean.dedup.Deduplicator.document_similarities`);
 6. the connected components of the copies: the document clusters;
 7. by document cluster: the cluster's record, its copies and the lost starts its
    copies show (:meth:`~newsclean.dedup.Deduplicator.document_cluster`);

@@ -35,8 +35,8 @@ from .prints import ShardReader, locate, shard_bases  # noqa: F401  (shard_bases
 #: Paragraphs or documents a Ray task reads at once before it forgets them: bounds a task's
 #: memory (about 3 KB a document's key) whatever its shuffle group holds.
 READ_BATCH = 1 << 14
-#: Shards whose fingerprint arrays (about 200 KB for 500 documents) a table keeps while it
-#: reads one batch of paragraphs after another.
+#: Shards whose fingerprint arrays (about 200 KB for 500 documents) a process keeps, for every
+#: table and task that reads the same run's shards (a worker runs many tasks).
 PRINTS_KEPT = 256
 
 
@@ -66,7 +66,7 @@ class ShardTable:
     def __init__(self, reader: ShardReader, bases: np.ndarray):
         self.shard_bases = bases
         self._reader = reader
-        self._prints = functools.lru_cache(maxsize=PRINTS_KEPT)(reader.prints)
+        self._prints = functools.partial(_prints, reader)
         self._items: dict[int, tuple[int, int, str]] = {}
         self._docs: dict[int, tuple[str, str]] = {}
 
@@ -134,3 +134,10 @@ class ShardTable:
 
     def doc_key(self, doc: int) -> str:
         return self._docs[doc][1]
+
+
+@functools.lru_cache(maxsize=PRINTS_KEPT)
+def _prints(reader: ShardReader, shard: int):
+    """Shard ``shard``'s fingerprint arrays, read once a process for each ``reader`` that is
+    equal (a :class:`~newsclean.spool.Spool` is the same spool in every task of its run)."""
+    return reader.prints(shard)
