@@ -6,7 +6,8 @@
    of ../shared/corpus, a blank line between them): seconds of repair alone, and of a whole
    ``newsclean run`` on the one document.  The times must grow linearly with the lines.
 2. ``newsclean run`` on 200,000 small documents (three slices of 60 characters of the corpus
-   each): seconds and peak resident memory (all its processes, sampled from /proc).
+   each): seconds and peak resident memory (all its processes, sampled from /proc), and the
+   wall time of its steps (reading and processing the shards, clustering, writing).
 3. ``newsclean run`` on one 200 MB JSONL record: a year of a paper dumped as one text, each
    paragraph three of the corpus's (about 900 characters), drawn at random.  Seconds and peak resident memory.
 
@@ -98,6 +99,11 @@ def small_documents(text: str, tmp: Path, scale: int) -> None:
     seconds, peak, code = run(source, tmp / "out-small")
     print(f"2. {count:,} small documents ({source.stat().st_size / 1e6:.0f} MB): {seconds:.1f} s, "
           f"peak RSS {peak} MB, exit {code}", flush=True)
+    if code == 0:
+        timings = json.loads((tmp / "out-small" / "stats.json").read_text(encoding="utf-8"))["timings"]
+        print("   wall seconds by step: " + ", ".join(
+            f"{step} {timings[step]:.1f} ({timings[step] / timings['total']:.0%})"
+            for step in ("process", "cluster", "write") if step in timings), flush=True)
 
 
 def one_huge_document(text: str, tmp: Path, scale: int) -> None:

@@ -22,7 +22,7 @@ from newsclean.dedup import Deduplicator
 from newsclean.dedup.cluster import UnionFind
 from newsclean.dedup.prints import PrintTable
 from newsclean.document import Document
-from newsclean.dedup import band_shuffle, ray_groups, shard_table
+from newsclean.dedup import band_shuffle, pool_cluster, ray_groups, shard_table
 from newsclean.dedup.components import components
 from newsclean.engine import RayEngine
 from newsclean.io import read_inputs
@@ -98,7 +98,11 @@ def test_the_corpus_has_duplicates_and_repairs_to_compare(reference):
     assert stats["stages"]["repair"]["edits"] > DOCUMENTS
 
 
-def test_two_workers_give_the_same_bytes_as_one(corpus, reference, tmp_path):
+def test_two_workers_give_the_same_bytes_as_one(corpus, reference, tmp_path, monkeypatch):
+    """The cluster stage runs on the two workers too, in many small tasks, each reading its keys
+    and documents in several batches."""
+    monkeypatch.setattr(pool_cluster, "TASK_ROWS", 7)
+    monkeypatch.setattr(shard_table, "READ_BATCH", 5)
     assert clean(corpus, tmp_path, "--workers", "2", "--shard-size", "7") == reference
 
 
