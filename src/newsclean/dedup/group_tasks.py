@@ -80,17 +80,18 @@ def document_candidates(group: dict, options: DedupOptions) -> dict:
 def copies_among(group: dict, reader: ShardReader, bases: np.ndarray, options: DedupOptions,
                  read_batch: int) -> dict:
     """The distinct candidate pairs of documents of ``group`` (columns ``a``, ``b``) that
-    are copies (:meth:`~newsclean.dedup.Deduplicator.document_similarities`)."""
+    are copies (:meth:`~newsclean.dedup.Deduplicator.document_similarities`), with their
+    ``similarity``."""
     pairs = np.unique(np.stack([group["a"], group["b"]], axis=1), axis=0).tolist()
     table = ShardTable(reader, bases)
     view, dedup = View(table), Deduplicator(options)
-    found = []
+    found = {}
     for batch in read_batches([2] * len(pairs), read_batch):
         table.forget()
         table.prefetch_documents(d for n in batch for d in pairs[n])
         chosen = [tuple(pairs[n]) for n in batch]
-        found += [pair for pair, j in zip(chosen, dedup.document_similarities(view, chosen)) if j is not None]
-    return pair_columns(found)
+        found.update((pair, j) for pair, j in zip(chosen, dedup.document_similarities(view, chosen)) if j is not None)
+    return {**pair_columns(list(found)), "similarity": np.array(list(found.values()), dtype=np.float64)}
 
 
 def document_clusters(group: dict, reader: ShardReader, bases: np.ndarray, options: DedupOptions,
@@ -100,14 +101,18 @@ def document_clusters(group: dict, reader: ShardReader, bases: np.ndarray, optio
     JSON, without its id), its copies (``number``: the copy; ``text``: the id of the
     document kept) and the flags its copies give away (``number``: the document;
     ``text``: the flags as JSON), told apart by ``kind``
-    (:meth:`~newsclean.dedup.Deduplicator.document_cluster`)."""
+    (:meth:`~newsclean.dedup.Deduplicator.document_cluster`).  ``group`` may also give the
+    Jaccards :func:`copies_among` found (columns ``a``, ``b``, ``similarity``, of their own
+    length), which are then not computed again."""
     order = np.argsort(group["root"], kind="stable")
     roots, docs = group["root"][order], group["node"][order]
+    known = dict(zip(zip(group["a"].tolist(), group["b"].tolist()), group["similarity"].tolist())) \
+        if "similarity" in group else {}
     table = ShardTable(reader, bases)
     view, dedup = View(table), Deduplicator(options)
     kinds, numbers, texts = [], [], []
     for run in _read_runs(roots, table, docs, table.prefetch_documents, read_batch):
-        found = dedup.document_cluster(view, docs[run].tolist(), table.document)
+        found = dedup.document_cluster(view, docs[run].tolist(), table.document, known)
         kinds.append(RECORD)
         numbers.append(int(roots[run.start]))
         texts.append(json.dumps(found.cluster.to_json(), ensure_ascii=False))

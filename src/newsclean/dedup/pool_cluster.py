@@ -65,55 +65,102 @@ def cluster(dedup: Deduplicator, table: PrintTable, reader: ShardReader, run: Ma
     ([('d1', ['d0', 'd1'])], [(1, 'd0')])
     """
     start = time.perf_counter()
-    files = _files(dedup, table, reader)
-    pairs = similar_pairs(dedup, table, reader, run, workers)
+    steps = _Steps(dedup, table, reader, run, workers)
+    pairs = steps.similar_pairs()
     paragraph_groups = UnionFind.of(pairs).groups()
-    candidates = np.array(sorted({pair for group in paragraph_groups
-                                  for pair in dedup.document_candidates(table.item_doc[group].tolist())}),
-                          dtype=np.int64).reshape(-1, 2)
-    copies_found = _concat(run(functools.partial(copies_among, **files),
-                               ({"a": chunk[:, 0], "b": chunk[:, 1]} for chunk in _slices(candidates, workers))))
-    doc_groups = UnionFind.of(zip(copies_found["a"].tolist(), copies_found["b"].tolist())).groups() if copies_found else []
-    rows = _concat(run(functools.partial(document_clusters, **files), _group_tasks(doc_groups, "node", workers)))
-    family = {d: group[0] for group in doc_groups for d in group}
-
-    def families(items: np.ndarray) -> dict:
-        docs = table.item_doc[items].astype(np.int64)
-        return {"doc": docs, "family": np.array([family.get(d, d) for d in docs.tolist()], dtype=np.int64)}
-
-    heads = _concat(run(functools.partial(paragraph_clusters, **files),
-                        _group_tasks(paragraph_groups, "item", workers, families)))
-    doc_records, par_records = _kind(rows, RECORD), heads.get("text", [])
-    copies, flags = _kind(rows, COPY, by_number=True), _kind(rows, FLAGS, by_number=True)
-    clustering = Clustering(records=itertools.chain(numbered(doc_records, "d"), numbered(par_records, "p")),
-                            copies=copies, levels={"document": len(doc_records), "paragraph": len(par_records)},
-                            duplicates=len(copies), flags=flags_of(flags))
+    copies = steps.copies(paragraph_groups)
+    doc_groups = UnionFind.of(zip(copies["a"].tolist(), copies["b"].tolist())).groups() if copies else []
+    rows = steps.document_clusters(doc_groups, copies)
+    doc_records, par_records = _kind(rows, RECORD), steps.paragraph_clusters(paragraph_groups, doc_groups)
+    found, flags = _kind(rows, COPY, by_number=True), _kind(rows, FLAGS, by_number=True)
     stats = dedup.stats[CLUSTER]
     stats.documents, stats.seconds = table.documents, time.perf_counter() - start
     stats.counts = {"verified_pairs": len(pairs), "archived_matches": 0, "document_clusters": len(doc_records),
                     "paragraph_clusters": len(par_records)}
-    return clustering
+    return Clustering(records=itertools.chain(numbered(doc_records, "d"), numbered(par_records, "p")),
+                      copies=found, levels={"document": len(doc_records), "paragraph": len(par_records)},
+                      duplicates=len(found), flags=flags_of(flags))
 
 
 def similar_pairs(dedup: Deduplicator, table: PrintTable, reader: ShardReader, run: Map,
                   workers: int) -> dict[tuple[int, int], float]:
     """:meth:`~newsclean.dedup.Deduplicator.similar_pairs`, verified on the workers (for an
     archive run, which builds its clusters in the driver)."""
-    found = _concat(run(functools.partial(verified_pairs, **_files(dedup, table, reader)),
-                        ({"pair": chunk} for chunk in _slices(_packed(dedup.candidates(table)), workers))))
-    pairs = dict(zip(zip(found["a"].tolist(), found["b"].tolist()), found["similarity"].tolist())) if found else {}
-    pairs.update(dedup.equal_short_keys(table))
-    return dict(sorted(pairs.items()))
+    return _Steps(dedup, table, reader, run, workers).similar_pairs()
 
 
-def _packed(pairs: np.ndarray) -> np.ndarray:
-    """Pairs packed as ``a << 32 | b``, the column :func:`~newsclean.dedup.group_tasks.verified_pairs` takes."""
-    return (pairs[:, 0] << np.int64(32)) | pairs[:, 1]
+class _Steps:
+    """The steps of the cluster stage, each forming its tasks here and mapping them with
+    ``run`` over ``workers``."""
 
+    def __init__(self, dedup: Deduplicator, table: PrintTable, reader: ShardReader, run: Map, workers: int):
+        self.dedup, self.table, self.run, self.workers = dedup, table, run, workers
+        self.given = dict(reader=reader, bases=table.shard_bases, options=dedup.options,
+                          read_batch=shard_table.READ_BATCH)
 
-def _files(dedup: Deduplicator, table: PrintTable, reader: ShardReader) -> dict:
-    """What every task is given besides its rows."""
-    return dict(reader=reader, bases=table.shard_bases, options=dedup.options, read_batch=shard_table.READ_BATCH)
+    def similar_pairs(self) -> dict[tuple[int, int], float]:
+        """The verified pairs of items (``a < b``), in order, with their Jaccards."""
+        candidates = self.dedup.candidates(self.table)
+        packed = (candidates[:, 0] << np.int64(32)) | candidates[:, 1]
+        found = self._map(verified_pairs, ({"pair": chunk} for chunk in self._slices(packed)))
+        pairs = dict(zip(zip(found["a"].tolist(), found["b"].tolist()), found["similarity"].tolist())) if found else {}
+        pairs.update(self.dedup.equal_short_keys(self.table))
+        return dict(sorted(pairs.items()))
+
+    def copies(self, paragraph_groups: list[list[int]]) -> dict:
+        """The pairs of documents that share a group of paragraphs and are copies (columns
+        ``a``, ``b``, ``similarity``)."""
+        candidates = sorted({pair for group in paragraph_groups
+                             for pair in self.dedup.document_candidates(self.table.item_doc[group].tolist())})
+        pairs = np.array(candidates, dtype=np.int64).reshape(-1, 2)
+        return self._map(copies_among, ({"a": chunk[:, 0], "b": chunk[:, 1]} for chunk in self._slices(pairs)))
+
+    def document_clusters(self, groups: list[list[int]], copies: dict) -> dict:
+        """The rows of :func:`~newsclean.dedup.group_tasks.document_clusters` for the
+        document ``groups``, each task given the Jaccards of ``copies`` among its documents."""
+        rows_from: dict[int, list[int]] = {}  # each pair's row in copies, by its first document
+        for row, a in enumerate(copies["a"].tolist() if copies else []):
+            rows_from.setdefault(a, []).append(row)
+
+        def known(docs: np.ndarray) -> dict:
+            rows = np.array([row for d in docs.tolist() for row in rows_from.get(d, [])], dtype=np.int64)
+            return {name: copies[name][rows] for name in ("a", "b", "similarity")} if copies else {}
+
+        return self._map(document_clusters, self._group_tasks(groups, "node", known))
+
+    def paragraph_clusters(self, groups: list[list[int]], doc_groups: list[list[int]]) -> list[str]:
+        """The records (JSON) of the paragraph ``groups`` that reach beyond one family of
+        documents (a document cluster of ``doc_groups``), in order."""
+        family = {d: group[0] for group in doc_groups for d in group}
+
+        def families(items: np.ndarray) -> dict:
+            docs = self.table.item_doc[items].astype(np.int64)
+            return {"doc": docs, "family": np.array([family.get(d, d) for d in docs.tolist()], dtype=np.int64)}
+
+        return self._map(paragraph_clusters, self._group_tasks(groups, "item", families)).get("text", np.array([])).tolist()
+
+    def _map(self, task: Callable, groups: Iterable[dict]) -> dict:
+        """``task`` on each of ``groups`` on the workers, the columns of the results joined in
+        order ({} if there were none)."""
+        results = [r for r in self.run(functools.partial(task, **self.given), groups)
+                   if len(next(iter(r.values()), []))]
+        return {name: np.concatenate([r[name] for r in results]) for name in results[0]} if results else {}
+
+    def _slices(self, rows: np.ndarray) -> Iterator[np.ndarray]:
+        """``rows`` in consecutive slices of :func:`_task_rows` rows."""
+        size = _task_rows(len(rows), self.workers)
+        return (rows[n:n + size] for n in range(0, len(rows), size))
+
+    def _group_tasks(self, groups: list[list[int]], member: str, columns: Callable[[np.ndarray], dict]) -> Iterator[dict]:
+        """Tasks of whole ``groups`` (each sorted), about :func:`_task_rows` members each: a
+        ``root`` column (a member's group's smallest), a ``member`` column, and the ``columns``
+        the members give."""
+        sizes = [len(g) for g in groups]
+        for batch in shard_table.read_batches(sizes, _task_rows(sum(sizes), self.workers)):
+            chosen = groups[batch.start:batch.stop]
+            members = np.array([m for g in chosen for m in g], dtype=np.int64)
+            roots = np.repeat([g[0] for g in chosen], sizes[batch.start:batch.stop]).astype(np.int64)
+            yield {"root": roots, member: members, **columns(members)}
 
 
 def _task_rows(rows: int, workers: int) -> int:
@@ -124,30 +171,6 @@ def _task_rows(rows: int, workers: int) -> int:
     (13, 32768)
     """
     return min(TASK_ROWS, max(1, -(-rows // (TASKS_PER_WORKER * workers))))
-
-
-def _slices(rows: np.ndarray, workers: int) -> Iterator[np.ndarray]:
-    """``rows`` in consecutive slices of :func:`_task_rows` rows."""
-    size = _task_rows(len(rows), workers)
-    return (rows[n:n + size] for n in range(0, len(rows), size))
-
-
-def _group_tasks(groups: list[list[int]], member: str, workers: int, columns=lambda members: {}) -> Iterator[dict]:
-    """Tasks of whole ``groups`` (each sorted), about :func:`_task_rows` members each: a
-    ``root`` column (a member's group's smallest), a ``member`` column, and the ``columns``
-    the members give."""
-    sizes = [len(g) for g in groups]
-    for batch in shard_table.read_batches(sizes, _task_rows(sum(sizes), workers)):
-        chosen = groups[batch.start:batch.stop]
-        members = np.array([m for g in chosen for m in g], dtype=np.int64)
-        roots = np.repeat([g[0] for g in chosen], sizes[batch.start:batch.stop]).astype(np.int64)
-        yield {"root": roots, member: members, **columns(members)}
-
-
-def _concat(results: Iterable[dict]) -> dict:
-    """The columns of the tasks' results, joined in order ({} if there were none)."""
-    results = [r for r in results if len(next(iter(r.values()), []))]
-    return {name: np.concatenate([r[name] for r in results]) for name in results[0]} if results else {}
 
 
 def _kind(rows: dict, kind: int, by_number: bool = False) -> list:
