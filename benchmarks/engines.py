@@ -7,7 +7,7 @@
 1. `newsclean run` on ~5,000 damaged news documents (the damage simulator over ../shared/corpus,
    with republished copies) with --workers 1, --workers 2 and --engine ray --workers 2, measured
    in one run, best of --runs: wall time, documents a second, and the speed-ups against one
-   worker (target: two workers at least 1.4 times as fast).
+   worker (target: two workers at least 1.8 times as fast, or 95% of what a CPU-bound loop gains).
 2. Peak memory against input size: JSONL inputs of distinct articles (random slices of the corpus
    text) of each size, cleaned with --workers 2 by each of --memory-engines.  /proc is sampled every
    0.2 s for the resident memory of the main process and of all its processes together (with Ray,
@@ -69,8 +69,10 @@ def throughput(documents: int, runs: int) -> None:
         for name, _ in RUNS:
             print(f"   {name:<26}{best[name]:7.1f} s {documents / best[name]:7.0f} docs/s "
                   f"{mb / best[name]:6.2f} MB/s")
-        print(f"   speed-up of --workers 2 over --workers 1: {best['--workers 1'] / best['--workers 2']:.2f}x "
-              f"(target: at least 1.4x; a CPU-bound loop gains {ceiling():.2f}x on this machine now)")
+        gain, most = best['--workers 1'] / best['--workers 2'], ceiling()
+        print(f"   speed-up of --workers 2 over --workers 1: {gain:.2f}x; a CPU-bound loop gains {most:.2f}x on "
+              f"this machine now, so the run reaches {gain / most:.0%} of that ceiling (target: at least 1.8x, "
+              "or 95% of the ceiling)")
         print(f"   Ray against local, both with 2 workers: {best['--engine ray --workers 2'] / best['--workers 2']:.2f}"
               " of the time")
 
