@@ -36,8 +36,9 @@ from .prints import ShardReader, locate, shard_bases  # noqa: F401  (shard_bases
 #: memory (about 3 KB a document's key) whatever its shuffle group holds.
 READ_BATCH = 1 << 14
 #: Shards whose fingerprint arrays (about 200 KB for 500 documents) a process keeps, for every
-#: table and task that reads the same run's shards (a worker runs many tasks).
-PRINTS_KEPT = 256
+#: table and task that reads the same run's shards (a worker runs many tasks): 500,000
+#: documents' worth at most.
+PRINTS_KEPT = 1024
 
 
 def read_batches(sizes: Sequence[int], limit: int) -> Iterator[range]:
@@ -87,29 +88,26 @@ class ShardTable:
         """Read ``items`` and their documents, shard by shard, each shard's files once."""
         wanted = np.unique(np.fromiter(items, dtype=np.int64))
         wanted = wanted[[int(i) not in self._items for i in wanted]] if len(wanted) else wanted
-        shards = np.searchsorted(self.shard_bases[:, 1], wanted, side="right") - 1
-        for shard in np.unique(shards).tolist():
+        for shard, here in _by_shard(self.shard_bases[:, 1], wanted):
             first_doc, first_item = (int(x) for x in self.shard_bases[shard, :2])
             prints = self._prints(shard)
-            for item in wanted[shards == shard].tolist():
-                local = item - first_item
-                offset, size = prints.item_keys[local]
-                self._items[item] = (first_doc + int(prints.item_doc[local]), int(prints.item_paragraph[local]),
-                                     prints.blob[int(offset):int(offset + size)].decode("utf-8"))
-            self._read_documents(shard, prints, {self._items[i][0] for i in wanted[shards == shard].tolist()})
+            local = here - first_item
+            docs = (prints.item_doc[local] + first_doc).tolist()
+            for item, doc, paragraph, (offset, size) in zip(here.tolist(), docs, prints.item_paragraph[local].tolist(),
+                                                            prints.item_keys[local].tolist()):
+                self._items[item] = (doc, paragraph, prints.blob[offset:offset + size].decode("utf-8"))
+            self._read_documents(shard, prints, docs)
 
     def prefetch_documents(self, docs: Iterable[int]) -> None:
         """Read the ids and keys of documents ``docs``, shard by shard."""
-        wanted = np.unique(np.fromiter(docs, dtype=np.int64))
-        shards = np.searchsorted(self.shard_bases[:, 0], wanted, side="right") - 1
-        for shard in np.unique(shards).tolist():
-            self._read_documents(shard, self._prints(shard), set(wanted[shards == shard].tolist()))
+        for shard, here in _by_shard(self.shard_bases[:, 0], np.unique(np.fromiter(docs, dtype=np.int64))):
+            self._read_documents(shard, self._prints(shard), here.tolist())
 
-    def _read_documents(self, shard: int, prints, docs: set[int]) -> None:
+    def _read_documents(self, shard: int, prints, docs: Iterable[int]) -> None:
         first_doc = int(self.shard_bases[shard, 0])
-        for doc in docs - self._docs.keys():
-            offset, size = prints.doc_keys[doc - first_doc]
-            self._docs[doc] = (prints.ids[doc - first_doc], prints.blob[int(offset):int(offset + size)].decode("utf-8"))
+        for doc in {d for d in docs if d not in self._docs}:
+            offset, size = prints.doc_keys[doc - first_doc].tolist()
+            self._docs[doc] = (prints.ids[doc - first_doc], prints.blob[offset:offset + size].decode("utf-8"))
 
     def document(self, number: int) -> Document:
         """Document ``number`` of the run as processed, read from the work folder."""
@@ -136,8 +134,35 @@ class ShardTable:
         return self._docs[doc][1]
 
 
-@functools.lru_cache(maxsize=PRINTS_KEPT)
+def _by_shard(firsts: np.ndarray, numbers: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+    """``(shard, its numbers)`` for the sorted ``numbers`` (of documents or items), each
+    shard's first number being in ``firsts``.
+
+    >>> [(shard, here.tolist()) for shard, here in _by_shard(np.array([0, 2, 5, 9]), np.array([1, 5, 6]))]
+    [(0, [1]), (2, [5, 6])]
+    """
+    shards = np.searchsorted(firsts, numbers, side="right") - 1
+    starts = np.flatnonzero(np.concatenate(([True], shards[1:] != shards[:-1]))) if len(shards) else shards
+    for start, stop in zip(starts.tolist(), np.append(starts[1:], len(shards)).tolist()):
+        yield int(shards[start]), numbers[start:stop]
+
+
+#: The shards' fingerprint arrays this process keeps, by (reader, shard): one reader's at a time.
+_kept: dict[tuple, object] = {}
+
+
 def _prints(reader: ShardReader, shard: int):
     """Shard ``shard``'s fingerprint arrays, read once a process for each ``reader`` that is
-    equal (a :class:`~newsclean.spool.Spool` is the same spool in every task of its run)."""
-    return reader.prints(shard)
+    equal (a :class:`~newsclean.spool.Spool` is the same spool in every task of its run).
+    The first :data:`PRINTS_KEPT` shards read are kept, and no more: tasks read the shards in
+    order, again and again, where a least-recently-used cache smaller than the run would keep
+    none.  Another reader's first read lets go of the last reader's shards."""
+    key = (reader, shard)
+    if key in _kept:
+        return _kept[key]
+    prints = reader.prints(shard)
+    if _kept and next(iter(_kept))[0] != reader:
+        _kept.clear()
+    if len(_kept) < PRINTS_KEPT:
+        _kept[key] = prints
+    return prints
