@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -27,6 +28,11 @@ SEAM_KINDS = {"end": {"pattern"}, "start": {"pattern"}, "unit": {"pattern", "max
 REDUPLICATION_KINDS = {"words": {"words"}}
 #: Seconds a rule's pattern may run on one text; past it, :class:`RuleTimeout`.
 RULE_TIMEOUT = 1.0
+#: Answers a :class:`PatternSet` remembers: layout, furniture and seams ask about the same
+#: block (or its edge) many times, and a batch's republished copies repeat their lines.
+REMEMBERED = 1 << 15
+#: ... of texts no longer than this (a longer one is no key to keep).
+REMEMBERED_CHARS = 1000
 
 
 class RuleTimeout(TimeoutError):
@@ -52,7 +58,9 @@ class PatternSet:
 
     Most texts match none, so a single alternation of all the patterns is tried first and
     the rules one by one only when it matches (where no pattern refers back to a group, which
-    an alternation would renumber).
+    an alternation would renumber).  The last :data:`REMEMBERED` answers are remembered, for
+    texts of up to :data:`REMEMBERED_CHARS` (a :class:`RuleTimeout` is no answer: it is raised
+    each time).
 
     >>> rules = PatternSet([("a", regex.compile("x+")), ("b", regex.compile("y"))])
     >>> rules.first("zzy"), rules.first("zzz"), rules.first("xx", full=True)
@@ -68,10 +76,17 @@ class PatternSet:
         self._any = None
         if len(sources) > 1 and not any(regex.search(r"\\[1-9]|\(\?P=|\\g<", s) for s in sources):
             self._any = regex.compile("|".join(f"(?:{s})" for s in sources), regex.V1)
+        self._remembered = functools.lru_cache(maxsize=REMEMBERED)(self._first)
+
+    def __reduce__(self):
+        return PatternSet, (list(self.patterns), self.max_chars)  # the memory is not sent along
 
     def first(self, text: str, full: bool = False) -> str | None:
         if self.max_chars and len(text) > self.longest:
             return None
+        return self._remembered(text, full) if len(text) <= REMEMBERED_CHARS else self._first(text, full)
+
+    def _first(self, text: str, full: bool) -> str | None:
         try:
             if self._any is not None and not _match(self._any, text, full, "(any)"):
                 return None
