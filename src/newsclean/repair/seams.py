@@ -130,6 +130,7 @@ class SeamJudge:
         # the same block is asked about several times: remember the answers (pure functions)
         self.closed = functools.lru_cache(maxsize=1 << 14)(self._closed)
         self.heading_shaped = functools.lru_cache(maxsize=1 << 14)(self._heading_shaped)
+        self.strong = functools.lru_cache(maxsize=1 << 14)(self._strong)
         #: The most characters at a block's end that :meth:`weak` reads of it, or of its length
         #: past which its answer for the block is the same (the longest heading, unit, or rule edge).
         self.reach = max(EDGE_CHARS, rules.heading_max_chars, rules.units.longest)
@@ -240,7 +241,7 @@ class SeamJudge:
         ends = list(_SENTENCE_END_INSIDE.finditer(text))
         return bool(ends) and len(_HAN.findall(text[ends[-1].end():])) >= LAST_SENTENCE_HAN
 
-    def strong(self, left: str, right: str) -> Seam | None:
+    def _strong(self, left: str, right: str) -> Seam | None:
         """Strong evidence that ``right`` continues the sentence ``left`` stops in, or, when
         ``left`` ends a sentence, that the break printed its last mark twice (``…之道。`` /
         ``。网民…``: no block opens with one, ``rules/seams.toml``)."""
