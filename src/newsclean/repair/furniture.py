@@ -36,7 +36,7 @@ import regex
 from .blocks import Block, split_glued_heads, split_items
 from .census import CLAUSE, Census, cut_text, shape, short_line
 from .layout import Layout
-from .rules import RULE_TIMEOUT, RepairRules, timed
+from .rules import RULE_TIMEOUT, PatternSet, RepairRules, timed
 from .seams import SeamJudge
 
 #: A list of fields has at least this many labelled lines in a row.
@@ -55,6 +55,8 @@ class Furniture:
         self.judge = judge
         self.rules = judge.rules
         self.census = census or Census()
+        #: Whether any edge rule matches a block, asked first: most match none.
+        self.edges = PatternSet(list(self.rules.furniture_edges))
 
     def mark(self, blocks: list[Block]) -> list[Block]:
         """``blocks`` with jump lines glued to an edge, glued items and glued headlines cut off
@@ -109,6 +111,8 @@ class Furniture:
     def _split_edges(self, block: Block) -> list[Block]:
         """A jump line glued to an edge of ``block`` cut off as furniture; the whole block
         where nothing but markup is left (``# (上接第95页)``)."""
+        if self.edges.first(block.text) is None:
+            return [block]
         for rule_id, pattern in self.rules.furniture_edges:
             for match in timed(rule_id, pattern.finditer(block.text, timeout=RULE_TIMEOUT)):
                 if match.start() == 0 and match.end() < len(block.text):
