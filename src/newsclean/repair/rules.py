@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 import functools
+import math
+from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -56,11 +58,11 @@ def timed(rule: str, matches: Iterator[regex.Match]) -> Iterator[regex.Match]:
 class PatternSet:
     """Rules of one kind, tried in order; the id of the first that matches is the answer.
 
-    Most texts match none, so a single alternation of all the patterns is tried first and
-    the rules one by one only when it matches (where no pattern refers back to a group, which
-    an alternation would renumber).  The last :data:`REMEMBERED` answers are remembered, for
-    texts of up to :data:`REMEMBERED_CHARS` (a :class:`RuleTimeout` is no answer: it is raised
-    each time).
+    Most texts match none, so a single alternation of the patterns is tried first
+    (:func:`_alternation`) and the rules one by one only when it matches; of a text longer
+    than some rules' length limits, the alternation of the others.  The last
+    :data:`REMEMBERED` answers are remembered, for texts of up to :data:`REMEMBERED_CHARS`
+    (a :class:`RuleTimeout` is no answer: it is raised each time).
 
     >>> rules = PatternSet([("a", regex.compile("x+")), ("b", regex.compile("y"))])
     >>> rules.first("zzy"), rules.first("zzz"), rules.first("xx", full=True)
@@ -72,10 +74,10 @@ class PatternSet:
         #: A rule with a length limit matches no longer text.
         self.max_chars = max_chars or {}
         self.longest = max(self.max_chars.values(), default=0)
-        sources = [p.pattern for _, p in patterns]
-        self._any = None
-        if len(sources) > 1 and not any(regex.search(r"\\[1-9]|\(\?P=|\\g<", s) for s in sources):
-            self._any = regex.compile("|".join(f"(?:{s})" for s in sources), regex.V1)
+        #: For texts up to each length limit (ascending), the alternation of the rules that apply.
+        self._limits = sorted({*self.max_chars.values(), math.inf})
+        self._any = [_alternation([p for rule_id, p in self.patterns if self.max_chars.get(rule_id, math.inf) >= limit])
+                     for limit in self._limits]
         self._remembered = functools.lru_cache(maxsize=REMEMBERED)(self._first)
 
     def __reduce__(self):
@@ -87,8 +89,9 @@ class PatternSet:
         return self._remembered(text, full) if len(text) <= REMEMBERED_CHARS else self._first(text, full)
 
     def _first(self, text: str, full: bool) -> str | None:
+        alternation = self._any[bisect_left(self._limits, len(text))]
         try:
-            if self._any is not None and not _match(self._any, text, full, "(any)"):
+            if alternation is not None and not _match(alternation, text, full, "(any)"):
                 return None
         except RuleTimeout:
             pass  # tried one by one, the rule that runs out of time is named
@@ -96,6 +99,14 @@ class PatternSet:
             if len(text) <= self.max_chars.get(rule_id, len(text)) and _match(pattern, text, full, rule_id):
                 return rule_id
         return None
+
+
+def _alternation(patterns: list[regex.Pattern]) -> regex.Pattern | None:
+    """One pattern matching where any of ``patterns`` does, if they are two or more and none
+    refers back to a group (which an alternation would renumber)."""
+    if len(patterns) < 2 or any(regex.search(r"\\[1-9]|\(\?P=|\\g<", p.pattern) for p in patterns):
+        return None
+    return regex.compile("|".join(f"(?:{p.pattern})" for p in patterns), regex.V1)
 
 
 def _match(pattern: regex.Pattern, text: str, full: bool, rule: str):
