@@ -110,9 +110,11 @@ def _alternation(patterns: list[regex.Pattern]) -> regex.Pattern | None:
 
 
 def _match(pattern: regex.Pattern, text: str, full: bool, rule: str):
-    """``pattern`` (rule ``rule``'s) matched against the whole of ``text`` or searched in it."""
+    """``pattern`` (rule ``rule``'s) matched against the whole of ``text`` or searched in it.
+    (The arguments go by position, ``pos, endpos, concurrent, partial, timeout``, as the
+    ``regex`` module's own functions pass them: a keyword costs a third of the call.)"""
     try:
-        return pattern.fullmatch(text, timeout=RULE_TIMEOUT) if full else pattern.search(text, timeout=RULE_TIMEOUT)
+        return (pattern.fullmatch if full else pattern.search)(text, None, None, None, False, RULE_TIMEOUT)
     except TimeoutError:
         raise RuleTimeout(rule) from None
 
