@@ -91,6 +91,8 @@ def _word_across(left: str, right: str) -> str | None:
     """:func:`word_across` of the :data:`WINDOW` characters each side of the seam (remembered:
     layout, seams and spaces ask about the same seam, and seams repeat across a batch)."""
     tail, head = to_simplified(left), to_simplified(right)
+    if not _spanned(tail + head, len(tail)):
+        return None  # most seams: no segmentation can read a word across
     position = 0
     for word in segment(tail + head):
         cut = len(tail) - position
@@ -100,6 +102,18 @@ def _word_across(left: str, right: str) -> str | None:
             return best if word_count(best) >= MIN_COUNT else None
         position += len(word)
     return None
+
+
+def _spanned(text: str, cut: int) -> bool:
+    """Some dictionary word of ``text`` (of the lengths :func:`segment` reads) runs across
+    offset ``cut``: a check of a few look-ups, where segmenting takes dozens.
+
+    >>> _spanned("领导干部要", 3), _spanned("不妥，阿荣当", 3)
+    (True, False)
+    """
+    words = _words()
+    return any(words.get(text[i:j]) for i in range(max(0, cut - MAX_WORD + 1), cut)
+               for j in range(cut + 1, min(len(text), i + MAX_WORD) + 1))
 
 
 def spanning_word(left: str, right: str) -> str | None:
