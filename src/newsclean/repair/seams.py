@@ -83,6 +83,7 @@ _DIGITS_HEAD = regex.compile(r"[0-9]+")
 NEAR = 30
 PAIRS = {"“": "”", "「": "」", "『": "』", "（": "）", "(": ")", "《": "》", "【": "】", "[": "]"}
 CLOSERS = {v: k for k, v in PAIRS.items()}
+_BRACKET = regex.compile(f"[{regex.escape(''.join(PAIRS) + ''.join(CLOSERS))}]")
 MARKUP = "*#_|~ "
 CHINESE_NUMERALS = {c: i for i, c in enumerate("零一二三四五六七八九十", start=0)}
 #: The first digits of an item number after a sentence end, and the rest of one with its mark.
@@ -426,7 +427,7 @@ def _unclosed_opener(text: str) -> str | None:
 def _open_stack(text: str) -> list[str]:
     """The brackets and quotes still open at the end of ``text``, outermost first."""
     stack: list[str] = []
-    for c in text:
+    for c in _BRACKET.findall(text):
         if c in PAIRS:
             stack.append(c)
         elif c in CLOSERS and stack and _pair(stack[-1]) == _pair(CLOSERS[c]):
@@ -452,7 +453,7 @@ def early_closer(text: str, reach: int = 10) -> str | None:
 def _unmatched_closer(text: str) -> str | None:
     """A closing quote or bracket that appears in ``text`` before its opener."""
     depth: dict[str, int] = {}
-    for c in text[:80]:
+    for c in _BRACKET.findall(text[:80]):
         if c in PAIRS:
             depth[_pair(c)] = depth.get(_pair(c), 0) + 1
         elif c in CLOSERS:
