@@ -34,7 +34,7 @@ RULE_TIMEOUT = 1.0
 #: block (or its edge) many times, and a batch's republished copies repeat their lines.
 REMEMBERED = 1 << 15
 #: ... of texts no longer than this (a longer one is no key to keep).
-REMEMBERED_CHARS = 1000
+REMEMBERED_CHARS = 300
 
 
 class RuleTimeout(TimeoutError):
