@@ -42,6 +42,9 @@ OPENING_WORD = 100
 #: A Latin word must be this long for the document's own spelling of it to decide a doubled
 #: letter at a seam (``www`` cut as ``w`` / ``ww`` is no repeat).
 ECHO_WORD = 3
+#: The most characters two blocks may hold together for their seam's judgement to be
+#: remembered (a longer pair is no key to keep).
+REMEMBERED_PAIR = 1000
 
 _HAN = regex.compile(r"\p{Han}")
 _CLAUSE_MARK = regex.compile(r"[，、,；;。！？]|[：:]$")
@@ -131,7 +134,7 @@ class SeamJudge:
         # the same block is asked about several times: remember the answers (pure functions)
         self.closed = functools.lru_cache(maxsize=1 << 14)(self._closed)
         self.heading_shaped = functools.lru_cache(maxsize=1 << 14)(self._heading_shaped)
-        self.strong = functools.lru_cache(maxsize=1 << 14)(self._strong)
+        self._strong_remembered = functools.lru_cache(maxsize=1 << 14)(self._strong)
         #: The most characters at a block's end that :meth:`weak` reads of it, or of its length
         #: past which its answer for the block is the same (the longest heading, unit, or rule edge).
         self.reach = max(EDGE_CHARS, rules.heading_max_chars, rules.units.longest)
@@ -242,10 +245,17 @@ class SeamJudge:
         ends = list(_SENTENCE_END_INSIDE.finditer(text))
         return bool(ends) and len(_HAN.findall(text[ends[-1].end():])) >= LAST_SENTENCE_HAN
 
-    def _strong(self, left: str, right: str) -> Seam | None:
+    def strong(self, left: str, right: str) -> Seam | None:
         """Strong evidence that ``right`` continues the sentence ``left`` stops in, or, when
         ``left`` ends a sentence, that the break printed its last mark twice (``…之道。`` /
-        ``。网民…``: no block opens with one, ``rules/seams.toml``)."""
+        ``。网民…``: no block opens with one, ``rules/seams.toml``).  Remembered for a pair of
+        up to :data:`REMEMBERED_PAIR` characters: layout, furniture, joins and reattachment
+        judge the same seams."""
+        if len(left) + len(right) > REMEMBERED_PAIR:
+            return self._strong(left, right)
+        return self._strong_remembered(left, right)
+
+    def _strong(self, left: str, right: str) -> Seam | None:
         if not left or not right:
             return None
         if self.closed(left):
