@@ -38,7 +38,7 @@ import regex
 from .blocks import Block, split_glued_heads, split_items
 from .census import CLAUSE, Census, cut_text, shape, short_line
 from .layout import Layout
-from .rules import RULE_TIMEOUT, PatternSet, RepairRules, timed
+from .rules import REMEMBERED_CHARS, RULE_TIMEOUT, PatternSet, RepairRules, timed
 from .seams import SeamJudge
 
 #: A list of fields has at least this many labelled lines in a row.
@@ -60,7 +60,7 @@ class Furniture:
         #: Whether any edge rule matches a block, asked first: most match none.
         self.edges = PatternSet(list(self.rules.furniture_edges))
         # mark and mark_by_evidence ask about the same document's blocks: remember the answers
-        self._cut = functools.lru_cache(maxsize=1 << 12)(functools.partial(cut_text, rules=self.rules))
+        self._cut_remembered = functools.lru_cache(maxsize=1 << 12)(functools.partial(cut_text, rules=self.rules))
         self._fields_of = functools.lru_cache(maxsize=4)(self._labelled_runs)
 
     def mark(self, blocks: list[Block]) -> list[Block]:
@@ -134,6 +134,10 @@ class Furniture:
                 (head if match.start() == 0 else tail).rule = rule_id
                 return [head, tail]
         return [block]
+
+    def _cut(self, text: str) -> bool:
+        """:func:`cut_text`, remembered for a text of up to :data:`REMEMBERED_CHARS`."""
+        return self._cut_remembered(text) if len(text) <= REMEMBERED_CHARS else cut_text(text, self.rules)
 
     def _fields(self, blocks: list[Block]) -> frozenset[int]:
         """Blocks in a run of three or more labelled lines that are not all furniture: the
