@@ -525,7 +525,9 @@ def item_number_cut(left: str, right: str) -> bool:
     return shape == "N" + start.group("mark") and int(end.group("n") + start.group("n")) == value + 1
 
 
-def _markers(text: str) -> list[tuple[str, int, int]]:
-    """Item markers as (shape, number, offset): ``“5”是`` is ``('“N”是', 5, offset)``."""
-    return [(m.group(0).replace(m.group("n"), "N", 1), _number(m.group("n")), m.start())
-            for m in ENUMERATION.finditer(text)]
+@functools.lru_cache(maxsize=1 << 12)
+def _markers(text: str) -> tuple[tuple[str, int, int], ...]:
+    """Item markers as (shape, number, offset): ``“5”是`` is ``('“N”是', 5, offset)``
+    (remembered: a block that stops mid-sentence is compared with the paragraphs after it)."""
+    return tuple((m.group(0).replace(m.group("n"), "N", 1), _number(m.group("n")), m.start())
+                 for m in ENUMERATION.finditer(text))
