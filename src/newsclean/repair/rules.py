@@ -78,7 +78,10 @@ class PatternSet:
         self._limits = sorted({*self.max_chars.values(), math.inf})
         self._any = [_alternation([p for rule_id, p in self.patterns if self.max_chars.get(rule_id, math.inf) >= limit])
                      for limit in self._limits]
-        self._remembered = functools.lru_cache(maxsize=REMEMBERED)(self._first)
+        #: The answers remembered, searched for and matched whole: keyed by the text alone, which
+        #: allocates nothing (a key of two would be a tuple a call, a collector's work).
+        self._remembered = {full: functools.lru_cache(maxsize=REMEMBERED)(functools.partial(self._first, full=full))
+                            for full in (False, True)}
 
     def __reduce__(self):
         return PatternSet, (list(self.patterns), self.max_chars)  # the memory is not sent along
@@ -86,7 +89,7 @@ class PatternSet:
     def first(self, text: str, full: bool = False) -> str | None:
         if self.max_chars and len(text) > self.longest:
             return None
-        return self._remembered(text, full) if len(text) <= REMEMBERED_CHARS else self._first(text, full)
+        return self._remembered[full](text) if len(text) <= REMEMBERED_CHARS else self._first(text, full)
 
     def _first(self, text: str, full: bool) -> str | None:
         alternation = self._any[bisect_left(self._limits, len(text))]
