@@ -21,6 +21,9 @@ from ..names import NORMALISE
 
 #: Changed runs this close together are one edit (``頭髮`` … ``頭``): fewer, still small, edits.
 MERGE_GAP = 3
+#: Texts up to this long have their Simplified form remembered: repair looks up the few
+#: characters around each seam, and the same ones again and again.
+SHORT = 8
 
 
 @functools.cache
@@ -34,6 +37,11 @@ def to_simplified(text: str) -> str:
     >>> to_simplified("臨潁縣")
     '临颍县'
     """
+    return _short_simplified(text) if len(text) <= SHORT else _simplifier().convert(text)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _short_simplified(text: str) -> str:
     return _simplifier().convert(text)
 
 

@@ -16,8 +16,10 @@ import regex
 # A separator: white space holding a line break, or a paragraph indent (two
 # ideographic spaces) after the end of a sentence on the same line.  A tab that opens a
 # table's row (a cell, then another tab, follows on its line) is the row's empty first cell.
-SEPARATOR = regex.compile(r"[^\S\n]*\n(?:(?!\t[^\t\n]*\S[^\t\n]*\t)\s)*|(?<=[。！？”」』）])[ ]*\u3000\u3000\s*")
+# (Each starts with white space: saying so first lets the search pass other characters by.)
+SEPARATOR = regex.compile(r"(?=\s)(?:[^\S\n]*\n(?:(?!\t[^\t\n]*\S[^\t\n]*\t)\s)*|(?<=[。！？”」』）])[ ]*\u3000\u3000\s*)")
 INDENT = regex.compile(r"\u3000|[ ]{2}")
+_LEAD = regex.compile(r"\s*")
 
 
 @dataclass
@@ -51,7 +53,7 @@ def split_blocks(text: str) -> list[Block]:
     blocks: list[Block] = []
     position = 0
     previous_separator = ""
-    lead = regex.match(r"\s*", text)
+    lead = _LEAD.match(text)
     position = lead.end()
     previous_separator = "\n" + lead.group()
     for sep in SEPARATOR.finditer(text, pos=position):

@@ -27,16 +27,18 @@ labelled field of a list.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Callable
 
 import regex
 
 from .blocks import Block, split_glued_heads, split_items
 from .census import CLAUSE, Census, cut_text, shape, short_line
 from .layout import Layout
-from .rules import RULE_TIMEOUT, RepairRules, timed
+from .rules import REMEMBERED_CHARS, RULE_TIMEOUT, PatternSet, RepairRules, timed
 from .seams import SeamJudge
 
 #: A list of fields has at least this many labelled lines in a row.
@@ -55,6 +57,11 @@ class Furniture:
         self.judge = judge
         self.rules = judge.rules
         self.census = census or Census()
+        #: Whether any edge rule matches a block, asked first: most match none.
+        self.edges = PatternSet(list(self.rules.furniture_edges))
+        # mark and mark_by_evidence ask about the same document's blocks: remember the answers
+        self._cut_remembered = functools.lru_cache(maxsize=1 << 12)(functools.partial(cut_text, rules=self.rules))
+        self._fields_of = functools.lru_cache(maxsize=4)(self._labelled_runs)
 
     def mark(self, blocks: list[Block]) -> list[Block]:
         """``blocks`` with jump lines glued to an edge, glued items and glued headlines cut off
@@ -67,7 +74,7 @@ class Furniture:
         sentence; ``page_apart`` none near another of its lines after its section's end."""
         out = split_glued_heads(split_items([piece for block in blocks for piece in self._split_edges(block)]))
         fields = self._fields(out)
-        around = Around.of(out, self.rules)
+        around = Around.of(out, self.rules, is_cut=self._cut)
         found: dict[str, list[int]] = defaultdict(list)
         for i, block in enumerate(out):
             if block.kind == "text" and i not in fields:
@@ -78,7 +85,7 @@ class Furniture:
                     continue  # closing the text after its last sentence: a letter's date
                 if rule:
                     found[rule].append(i)
-        around = Around.of(out, self.rules, {i for lines in found.values() for i in lines})
+        around = Around.of(out, self.rules, {i for lines in found.values() for i in lines}, self._cut)
         for rule, lines in found.items():
             for k, i in enumerate(lines):
                 near = [j for j in lines[max(k - 1, 0):k] + lines[k + 1:k + 2]
@@ -109,6 +116,8 @@ class Furniture:
     def _split_edges(self, block: Block) -> list[Block]:
         """A jump line glued to an edge of ``block`` cut off as furniture; the whole block
         where nothing but markup is left (``# (上接第95页)``)."""
+        if self.edges.first(block.text) is None:
+            return [block]
         for rule_id, pattern in self.rules.furniture_edges:
             for match in timed(rule_id, pattern.finditer(block.text, timeout=RULE_TIMEOUT)):
                 if match.start() == 0 and match.end() < len(block.text):
@@ -126,16 +135,24 @@ class Furniture:
                 return [head, tail]
         return [block]
 
-    def _fields(self, blocks: list[Block]) -> set[int]:
+    def _cut(self, text: str) -> bool:
+        """:func:`cut_text`, remembered for a text of up to :data:`REMEMBERED_CHARS`."""
+        return self._cut_remembered(text) if len(text) <= REMEMBERED_CHARS else cut_text(text, self.rules)
+
+    def _fields(self, blocks: list[Block]) -> frozenset[int]:
         """Blocks in a run of three or more labelled lines that are not all furniture: the
         fields of a list (``版次：…`` / ``定价：…`` / ``责任编辑：…``), kept whole.  A run of
         credits alone (``责任编辑：…`` / ``美编：…`` / ``审核：…``) is furniture whole."""
+        return self._fields_of(tuple(b.text for b in blocks))
+
+    def _labelled_runs(self, texts: tuple[str, ...]) -> frozenset[int]:
+        """:meth:`_fields` of blocks of ``texts``."""
         fields: set[int] = set()
-        for labelled, run in itertools.groupby(range(len(blocks)), key=lambda i: bool(self.rules.label(blocks[i].text))):
+        for labelled, run in itertools.groupby(range(len(texts)), key=lambda i: bool(self.rules.label(texts[i]))):
             run = list(run)
-            if labelled and len(run) >= FIELDS and not all(self.rules.furniture(blocks[i].text) for i in run):
+            if labelled and len(run) >= FIELDS and not all(self.rules.furniture(texts[i]) for i in run):
                 fields.update(run)
-        return fields
+        return frozenset(fields)
 
     def _menu(self, blocks: list[Block], candidates: list[int], layout: Layout) -> list[int]:
         """The lines of a web page's menu or link list: a run of at least :data:`MENU_LINES`
@@ -158,7 +175,7 @@ class Furniture:
         for i in candidates:
             if _DIGIT.search(blocks[i].text):
                 by_shape[shape(blocks[i].text)].append(i)
-        around = Around.of(blocks, self.rules)
+        around = Around.of(blocks, self.rules, is_cut=self._cut)
         return [i for lines in by_shape.values() if len({blocks[j].text for j in lines}) > 1
                 and any(around.after_cut(j) for j in lines) for i in lines]
 
@@ -214,14 +231,17 @@ class Around:
     sentence: tuple[bool, ...]
 
     @classmethod
-    def of(cls, blocks: list[Block], rules: RepairRules, aside: frozenset[int] | set[int] = frozenset()) -> "Around":
+    def of(cls, blocks: list[Block], rules: RepairRules, aside: frozenset[int] | set[int] = frozenset(),
+           is_cut: Callable[[str], bool] | None = None) -> "Around":
         """The facts around ``blocks``, the text blocks in ``aside`` (furniture found) taken
-        as furniture."""
+        as furniture; ``is_cut`` tells cut text (:func:`cut_text`, which a caller asking
+        again about the same blocks may remember)."""
+        is_cut = is_cut or functools.partial(cut_text, rules=rules)
         text = [b.kind == "text" and i not in aside for i, b in enumerate(blocks)]
         sentence = tuple(len(b.text) >= rules.sentence_min_chars and bool(CLAUSE.search(b.text)) for b in blocks)
         counts, cut, last = [0], [], None
         for b, holds, is_text in zip(blocks, sentence, text):
-            cut.append(last is not None and cut_text(last, rules))
+            cut.append(last is not None and is_cut(last))
             counts.append(counts[-1] + holds)
             last = b.text if is_text else last
         after, seen = [], False

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import Iterable
 
 import regex
 
@@ -191,11 +192,24 @@ def wrap_width(blocks: list[Block], judge: SeamJudge) -> int | None:
             if _full(left, width) and (spaced or not right.blank_before)]
     if not ends or count < WRAP_LINES and len(ends) < WRAP_ENDS or _parallel([left for left, _ in ends]):
         return None
-    cuts = sum(1 for left, right in ends if _cut(left, right, judge, strict=spaced))
-    closed = sum(1 for left, _ in ends if judge.closed(left))
-    if cuts < WRAP_CUT_SHARE * len(ends) or closed > WRAP_CLOSED_SHARE * len(ends):
+    if sum(1 for left, _ in ends if judge.closed(left)) > WRAP_CLOSED_SHARE * len(ends):
         return None
-    return width
+    cuts = (_cut(left, right, judge, strict=spaced) for left, right in ends)
+    return width if _at_least(WRAP_CUT_SHARE * len(ends), cuts) else None
+
+
+def _at_least(count: float, flags: Iterable[bool]) -> bool:
+    """At least ``count`` of ``flags`` are true; no more of them are read than it takes.
+
+    >>> _at_least(2, (10 // n > 0 for n in (1, 5, 0)))  # 10 // 0 is never read
+    True
+    """
+    found = 0
+    for flag in flags:
+        found += bool(flag)
+        if found >= count:
+            return True
+    return found >= count
 
 
 def double_spaced(blocks: list[Block]) -> bool:

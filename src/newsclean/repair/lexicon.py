@@ -77,13 +77,22 @@ def segment(text: str) -> list[str]:
     return out
 
 
-def word_across(left: str, right: str, window: int = WINDOW) -> str | None:
+def word_across(left: str, right: str) -> str | None:
     """The word that the most probable segmentation of the text around the seam reads
     across it (``干部`` in ``领导干`` / ``部要``), or ``None`` when it puts a word boundary
     at the seam.  Of a compound (``今天下午`` in ``今天下`` / ``午``), the commonest word
     within it that still spans the seam (``下午``).  Words of fewer than :data:`MIN_COUNT`
     occurrences do not count."""
-    tail, head = to_simplified(left[-window:]), to_simplified(right[:window])
+    return _word_across(left[-WINDOW:], right[:WINDOW])
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _word_across(left: str, right: str) -> str | None:
+    """:func:`word_across` of the :data:`WINDOW` characters each side of the seam (remembered:
+    layout, seams and spaces ask about the same seam, and seams repeat across a batch)."""
+    tail, head = to_simplified(left), to_simplified(right)
+    if not _spanned(tail + head, len(tail)):
+        return None  # most seams: no segmentation can read a word across
     position = 0
     for word in segment(tail + head):
         cut = len(tail) - position
@@ -93,6 +102,18 @@ def word_across(left: str, right: str, window: int = WINDOW) -> str | None:
             return best if word_count(best) >= MIN_COUNT else None
         position += len(word)
     return None
+
+
+def _spanned(text: str, cut: int) -> bool:
+    """Some dictionary word of ``text`` (of the lengths :func:`segment` reads) runs across
+    offset ``cut``: a check of a few look-ups, where segmenting takes dozens.
+
+    >>> _spanned("领导干部要", 3), _spanned("不妥，阿荣当", 3)
+    (True, False)
+    """
+    words = _words()
+    return any(words.get(text[i:j]) for i in range(max(0, cut - MAX_WORD + 1), cut)
+               for j in range(cut + 1, min(len(text), i + MAX_WORD) + 1))
 
 
 def spanning_word(left: str, right: str) -> str | None:

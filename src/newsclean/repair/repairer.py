@@ -106,9 +106,12 @@ class Repair:
         goes_on = frozenset(_text_before(blocks, i) for i, b in enumerate(blocks)
                             if b.kind == "furniture" and b.rule in self.rules.goes_on) - {None} \
             | {i for i, b in enumerate(blocks) if b.rule == GLUED_HEADING}
-        self.furniture.mark_by_evidence(blocks, Layout.read(blocks, self.judge, _text(blocks), goes_on))
+        text_blocks = _text(blocks)
+        layout = Layout.read(blocks, self.judge, text_blocks, goes_on)
+        self.furniture.mark_by_evidence(blocks, layout)
+        if _text(blocks) != text_blocks:  # furniture found by evidence: the layout is read without it
+            layout = Layout.read(blocks, self.judge, _text(blocks), goes_on)
         removed = {i: b.rule for i, b in enumerate(blocks) if b.kind == "furniture"}
-        layout = Layout.read(blocks, self.judge, _text(blocks), goes_on)
         removed.update(self._repeated_runs(blocks, removed, layout))
         kept = [i for i in range(len(blocks)) if i not in removed]
         texts = [b.text for b in blocks]

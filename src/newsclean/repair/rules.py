@@ -8,6 +8,9 @@
 """
 from __future__ import annotations
 
+import functools
+import math
+from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -27,6 +30,11 @@ SEAM_KINDS = {"end": {"pattern"}, "start": {"pattern"}, "unit": {"pattern", "max
 REDUPLICATION_KINDS = {"words": {"words"}}
 #: Seconds a rule's pattern may run on one text; past it, :class:`RuleTimeout`.
 RULE_TIMEOUT = 1.0
+#: Answers a :class:`PatternSet` remembers: layout, furniture and seams ask about the same
+#: block (or its edge) many times, and a batch's republished copies repeat their lines.
+REMEMBERED = 1 << 15
+#: ... of texts no longer than this (a longer one is no key to keep).
+REMEMBERED_CHARS = 300
 
 
 class RuleTimeout(TimeoutError):
@@ -50,9 +58,11 @@ def timed(rule: str, matches: Iterator[regex.Match]) -> Iterator[regex.Match]:
 class PatternSet:
     """Rules of one kind, tried in order; the id of the first that matches is the answer.
 
-    Most texts match none, so a single alternation of all the patterns is tried first and
-    the rules one by one only when it matches (where no pattern refers back to a group, which
-    an alternation would renumber).
+    Most texts match none, so a single alternation of the patterns is tried first
+    (:func:`_alternation`) and the rules one by one only when it matches; of a text longer
+    than some rules' length limits, the alternation of the others.  The last
+    :data:`REMEMBERED` answers are remembered, for texts of up to :data:`REMEMBERED_CHARS`
+    (a :class:`RuleTimeout` is no answer: it is raised each time).
 
     >>> rules = PatternSet([("a", regex.compile("x+")), ("b", regex.compile("y"))])
     >>> rules.first("zzy"), rules.first("zzz"), rules.first("xx", full=True)
@@ -64,16 +74,27 @@ class PatternSet:
         #: A rule with a length limit matches no longer text.
         self.max_chars = max_chars or {}
         self.longest = max(self.max_chars.values(), default=0)
-        sources = [p.pattern for _, p in patterns]
-        self._any = None
-        if len(sources) > 1 and not any(regex.search(r"\\[1-9]|\(\?P=|\\g<", s) for s in sources):
-            self._any = regex.compile("|".join(f"(?:{s})" for s in sources), regex.V1)
+        #: For texts up to each length limit (ascending), the alternation of the rules that apply.
+        self._limits = sorted({*self.max_chars.values(), math.inf})
+        self._any = [_alternation([p for rule_id, p in self.patterns if self.max_chars.get(rule_id, math.inf) >= limit])
+                     for limit in self._limits]
+        #: The answers remembered, searched for and matched whole: keyed by the text alone, which
+        #: allocates nothing (a key of two would be a tuple a call, a collector's work).
+        self._remembered = {full: functools.lru_cache(maxsize=REMEMBERED)(functools.partial(self._first, full=full))
+                            for full in (False, True)}
+
+    def __reduce__(self):
+        return PatternSet, (list(self.patterns), self.max_chars)  # the memory is not sent along
 
     def first(self, text: str, full: bool = False) -> str | None:
         if self.max_chars and len(text) > self.longest:
             return None
+        return self._remembered[full](text) if len(text) <= REMEMBERED_CHARS else self._first(text, full)
+
+    def _first(self, text: str, full: bool) -> str | None:
+        alternation = self._any[bisect_left(self._limits, len(text))]
         try:
-            if self._any is not None and not _match(self._any, text, full, "(any)"):
+            if alternation is not None and not _match(alternation, text, full, "(any)"):
                 return None
         except RuleTimeout:
             pass  # tried one by one, the rule that runs out of time is named
@@ -83,10 +104,20 @@ class PatternSet:
         return None
 
 
+def _alternation(patterns: list[regex.Pattern]) -> regex.Pattern | None:
+    """One pattern matching where any of ``patterns`` does, if they are two or more and none
+    refers back to a group (which an alternation would renumber)."""
+    if len(patterns) < 2 or any(regex.search(r"\\[1-9]|\(\?P=|\\g<", p.pattern) for p in patterns):
+        return None
+    return regex.compile("|".join(f"(?:{p.pattern})" for p in patterns), regex.V1)
+
+
 def _match(pattern: regex.Pattern, text: str, full: bool, rule: str):
-    """``pattern`` (rule ``rule``'s) matched against the whole of ``text`` or searched in it."""
+    """``pattern`` (rule ``rule``'s) matched against the whole of ``text`` or searched in it.
+    (The arguments go by position, ``pos, endpos, concurrent, partial, timeout``, as the
+    ``regex`` module's own functions pass them: a keyword argument costs 0.4 µs of a 2 µs call.)"""
     try:
-        return pattern.fullmatch(text, timeout=RULE_TIMEOUT) if full else pattern.search(text, timeout=RULE_TIMEOUT)
+        return (pattern.fullmatch if full else pattern.search)(text, None, None, None, False, RULE_TIMEOUT)
     except TimeoutError:
         raise RuleTimeout(rule) from None
 

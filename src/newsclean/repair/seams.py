@@ -42,6 +42,9 @@ OPENING_WORD = 100
 #: A Latin word must be this long for the document's own spelling of it to decide a doubled
 #: letter at a seam (``www`` cut as ``w`` / ``ww`` is no repeat).
 ECHO_WORD = 3
+#: The most characters two blocks may hold together for their seam's judgement to be
+#: remembered (a longer pair is no key to keep).
+REMEMBERED_PAIR = 1000
 
 _HAN = regex.compile(r"\p{Han}")
 _CLAUSE_MARK = regex.compile(r"[，、,；;。！？]|[：:]$")
@@ -83,6 +86,7 @@ _DIGITS_HEAD = regex.compile(r"[0-9]+")
 NEAR = 30
 PAIRS = {"“": "”", "「": "」", "『": "』", "（": "）", "(": ")", "《": "》", "【": "】", "[": "]"}
 CLOSERS = {v: k for k, v in PAIRS.items()}
+_BRACKET = regex.compile(f"[{regex.escape(''.join(PAIRS) + ''.join(CLOSERS))}]")
 MARKUP = "*#_|~ "
 CHINESE_NUMERALS = {c: i for i, c in enumerate("零一二三四五六七八九十", start=0)}
 #: The first digits of an item number after a sentence end, and the rest of one with its mark.
@@ -130,6 +134,7 @@ class SeamJudge:
         # the same block is asked about several times: remember the answers (pure functions)
         self.closed = functools.lru_cache(maxsize=1 << 14)(self._closed)
         self.heading_shaped = functools.lru_cache(maxsize=1 << 14)(self._heading_shaped)
+        self._strong_remembered = functools.lru_cache(maxsize=1 << 14)(self._strong)
         #: The most characters at a block's end that :meth:`weak` reads of it, or of its length
         #: past which its answer for the block is the same (the longest heading, unit, or rule edge).
         self.reach = max(EDGE_CHARS, rules.heading_max_chars, rules.units.longest)
@@ -243,7 +248,14 @@ class SeamJudge:
     def strong(self, left: str, right: str) -> Seam | None:
         """Strong evidence that ``right`` continues the sentence ``left`` stops in, or, when
         ``left`` ends a sentence, that the break printed its last mark twice (``…之道。`` /
-        ``。网民…``: no block opens with one, ``rules/seams.toml``)."""
+        ``。网民…``: no block opens with one, ``rules/seams.toml``).  Remembered for a pair of
+        up to :data:`REMEMBERED_PAIR` characters: layout, furniture, joins and reattachment
+        judge the same seams."""
+        if len(left) + len(right) > REMEMBERED_PAIR:
+            return self._strong(left, right)
+        return self._strong_remembered(left, right)
+
+    def _strong(self, left: str, right: str) -> Seam | None:
         if not left or not right:
             return None
         if self.closed(left):
@@ -425,7 +437,7 @@ def _unclosed_opener(text: str) -> str | None:
 def _open_stack(text: str) -> list[str]:
     """The brackets and quotes still open at the end of ``text``, outermost first."""
     stack: list[str] = []
-    for c in text:
+    for c in _BRACKET.findall(text):
         if c in PAIRS:
             stack.append(c)
         elif c in CLOSERS and stack and _pair(stack[-1]) == _pair(CLOSERS[c]):
@@ -451,7 +463,7 @@ def early_closer(text: str, reach: int = 10) -> str | None:
 def _unmatched_closer(text: str) -> str | None:
     """A closing quote or bracket that appears in ``text`` before its opener."""
     depth: dict[str, int] = {}
-    for c in text[:80]:
+    for c in _BRACKET.findall(text[:80]):
         if c in PAIRS:
             depth[_pair(c)] = depth.get(_pair(c), 0) + 1
         elif c in CLOSERS:
@@ -513,7 +525,9 @@ def item_number_cut(left: str, right: str) -> bool:
     return shape == "N" + start.group("mark") and int(end.group("n") + start.group("n")) == value + 1
 
 
-def _markers(text: str) -> list[tuple[str, int, int]]:
-    """Item markers as (shape, number, offset): ``“5”是`` is ``('“N”是', 5, offset)``."""
-    return [(m.group(0).replace(m.group("n"), "N", 1), _number(m.group("n")), m.start())
-            for m in ENUMERATION.finditer(text)]
+@functools.lru_cache(maxsize=1 << 12)
+def _markers(text: str) -> tuple[tuple[str, int, int], ...]:
+    """Item markers as (shape, number, offset): ``“5”是`` is ``('“N”是', 5, offset)``
+    (remembered: a block that stops mid-sentence is compared with the paragraphs after it)."""
+    return tuple((m.group(0).replace(m.group("n"), "N", 1), _number(m.group("n")), m.start())
+                 for m in ENUMERATION.finditer(text))
