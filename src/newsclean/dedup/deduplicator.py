@@ -24,7 +24,6 @@ copies join the clusters (first, so the earliest copy is kept by default).
 from __future__ import annotations
 
 import functools
-import itertools
 import time
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -44,8 +43,9 @@ from .lost_starts import lost_starts
 from .prints import WHOLE, FingerprintTable, Prints, PrintTable
 
 
-#: Pairs compared at once: their keys' shingles are hashed together (some KB a key).
-JACCARD_BATCH = 1 << 12
+#: Pairs are compared a batch of about this many characters of keys at a time, their shingles
+#: hashed together (some 20 bytes a character while they are).
+JACCARD_CHARS = 1 << 20
 
 
 @dataclass
@@ -249,24 +249,32 @@ class Deduplicator:
 
     def jaccards(self, pairs: Iterable[tuple[str, str]]) -> Iterator[float]:
         """The Jaccard similarity of the shingle sets of each pair of keys (1 for equal keys,
-        0 where a key has no shingle), :data:`JACCARD_BATCH` pairs shingled at a time.
+        0 where a key has no shingle), in batches of about :data:`JACCARD_CHARS` characters.
 
         >>> list(Deduplicator().jaccards([("临颍县始终坚持围绕", "临颍县始终坚持围绕发展"), ("短", "短"), ("短", "临颍县始终坚持")]))
         [0.7142857142857143, 1.0, 0.0]
         """
-        pairs = iter(pairs)
-        while batch := list(itertools.islice(pairs, JACCARD_BATCH)):
-            keys = list(dict.fromkeys(key for pair in batch for key in pair))
-            sets = dict(zip(keys, self.fingerprinter.shingle_sets(keys)))
-            for a, b in batch:
-                sa, sb = sets[a], sets[b]
-                if a == b:
-                    yield 1.0
-                elif not len(sa) or not len(sb):
-                    yield 0.0
-                else:
-                    shared = len(np.intersect1d(sa, sb, assume_unique=True))
-                    yield shared / (len(sa) + len(sb) - shared)
+        batch, size = [], 0
+        for pair in pairs:
+            batch.append(pair)
+            size += len(pair[0]) + len(pair[1])
+            if size >= JACCARD_CHARS:
+                yield from self._jaccards(batch)
+                batch, size = [], 0
+        yield from self._jaccards(batch)
+
+    def _jaccards(self, batch: list[tuple[str, str]]) -> Iterator[float]:
+        keys = list(dict.fromkeys(key for pair in batch for key in pair))
+        sets = dict(zip(keys, self.fingerprinter.shingle_sets(keys)))
+        for a, b in batch:
+            sa, sb = sets[a], sets[b]
+            if a == b:
+                yield 1.0
+            elif not len(sa) or not len(sb):
+                yield 0.0
+            else:
+                shared = len(np.intersect1d(sa, sb, assume_unique=True))
+                yield shared / (len(sa) + len(sb) - shared)
 
     # -- clusters -----------------------------------------------------------------------
 
