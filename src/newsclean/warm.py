@@ -1,13 +1,14 @@
 """What every worker of a run needs before its first step, loaded on import: the local
 engine's fork server imports this module once, and each worker it forks starts with it.
 
-That is the code of the steps (processing shards, the cluster stage's tasks), the
-word list repair judges seams by (half a second to read), and OpenCC's converter.
-An earlier fork server loaded the word list only when the first step came, so every
-worker waited for it, and runs were slower than with each worker loading its own at
-the same time (commit 01e6dd0).  The fork server now starts as a run begins
-(:meth:`~newsclean.engine.LocalEngine.__enter__`), and loads all this while the
-driver reads the inputs for the census: by the first step it is done.
+That is the code of the steps (the census, processing shards, the cluster stage's tasks),
+the word list repair judges seams by (half a second to read), and OpenCC's converter: read
+once a run, not once a worker.  An earlier fork server, started at the first step, loaded
+the word list while every worker waited, and runs were slower than with each worker loading
+its own at the same time (commit 01e6dd0).  The fork server now starts as the run begins
+(:meth:`~newsclean.engine.LocalEngine.__enter__`), so the driver's own start overlaps it.
+On two workers it saves CPU time, not wall time: the first step still waits for the load
+(``python benchmarks/engines.py`` times runs with and without it, docs/benchmarks.md).
 
 >>> import newsclean.warm
 >>> from newsclean.repair.lexicon import _words
