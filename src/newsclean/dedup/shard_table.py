@@ -35,10 +35,10 @@ from .prints import ShardReader, locate, shard_bases  # noqa: F401  (shard_bases
 #: Paragraphs or documents a Ray task reads at once before it forgets them: bounds a task's
 #: memory (about 3 KB a document's key) whatever its shuffle group holds.
 READ_BATCH = 1 << 14
-#: Shards whose fingerprint arrays (about 200 KB for 500 documents) a process keeps, for every
-#: table and task that reads the same run's shards (a worker runs many tasks): 500,000
-#: documents' worth at most.
-PRINTS_KEPT = 1024
+#: Shards whose fingerprint arrays (about 200 KB for 500 news articles) a process keeps, for
+#: every table and task that reads the same run's shards (a worker runs many tasks): 256,000
+#: documents' worth, about 100 MB at most.
+PRINTS_KEPT = 512
 
 
 def read_batches(sizes: Sequence[int], limit: int) -> Iterator[range]:
