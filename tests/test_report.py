@@ -407,3 +407,21 @@ def test_every_section_says_what_it_means_and_paragraph_breaks_are_counted(run_d
     assert ">paragraph_break</text>" in chart and f">{breaks}</text>" in chart
     assert f"<td>repair/paragraph_break</td><td class=\"n\">{breaks}</td>" in html
     assert "<option value=\"paragraph_break\">" not in html  # layout: not listed per document
+
+
+def test_a_traditional_copy_in_a_real_browser(tmp_path):
+    """The copy as printed is open beside its comparison, and its marks are the page's only ones."""
+    from playwright.sync_api import sync_playwright
+
+    out = cross_script_run(tmp_path)
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 1000, "height": 900})
+        page.goto((out / "report.html").as_uri())
+        copy = page.locator("article.cluster .member:not(.kept)")
+        assert copy.locator("details.printed").is_visible()
+        assert copy.locator("details.printed > .text").inner_text().startswith("臨潁縣\n探索六種模式")
+        marks = page.eval_on_selector_all("article.cluster del, article.cluster ins",
+                                          "els => els.map(e => e.textContent)")
+        assert marks == ["加", "土", "资", "离", "加", "土", "资", "離"]
+        browser.close()
