@@ -310,3 +310,118 @@ def test_a_run_file_of_the_wrong_shape_is_one_line_not_a_bug(run_dir, tmp_path, 
     if edit_record:
         assert f"{copy / 'corpus.jsonl'}: document 'yuanhui-zhaoling': {said}" in one_line(
             "explain", "yuanhui-zhaoling", "--run", str(copy))
+
+
+#: A story in Simplified script, and its Traditional copy with two real edits (增加 → 增土,
+#: 资本 → 離本): the copy is the same story to the clustering, which reads both in Simplified.
+STORY = ("探索六种模式，增加村级集体收入。该县在通过财政拨款确保村级年办公经费平均达到3.6万元的基础上，"
+         "2015年以来，通过采取盘活资源、村庄治理、龙头带动、市场经营、服务创收、资本运作六种模式，"
+         "大力增加村级集体收入，使村组织“有钱办事”。")
+
+
+def cross_script_run(tmp_path: Path) -> Path:
+    import opencc
+
+    traditional = opencc.OpenCC("s2t").convert(STORY)
+    assert opencc.OpenCC("t2s").convert(traditional) == STORY
+    copy = traditional.replace("增加", "增土", 1).replace("資本", "離本", 1)
+    inputs = tmp_path / "in.jsonl"
+    inputs.write_text(json.dumps({"id": "simplified", "text": "临颍县\n\n" + STORY}, ensure_ascii=False) + "\n"
+                      + json.dumps({"id": "traditional", "text": "臨潁縣\n\n" + copy}, ensure_ascii=False) + "\n",
+                      encoding="utf-8")
+    result = CliRunner().invoke(main, ["run", str(inputs), "--out", str(tmp_path / "out"), "-q"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    return tmp_path / "out"
+
+
+class Marks(HTMLParser):
+    """The text of each ``<del>`` and ``<ins>`` of the page, and the text of its
+    ``details.printed`` blocks (the copies as printed)."""
+
+    def __init__(self):
+        super().__init__()
+        self.marks, self.printed, self._open, self._printed = [], [], None, 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("del", "ins"):
+            self._open = tag
+            self.marks.append([tag, "", bool(self._printed)])
+        if tag == "details" and ("class", "printed") in attrs:
+            self._printed += 1
+            self.printed.append("")
+
+    def handle_endtag(self, tag):
+        self._open = None if tag in ("del", "ins") else self._open
+        self._printed -= tag == "details" and self._printed > 0
+
+    def handle_data(self, data):
+        if self._open:
+            self.marks[-1][1] += data
+        if self._printed:
+            self.printed[-1] += data
+
+
+def test_a_traditional_copy_shows_only_its_real_edits_and_is_offered_as_printed(tmp_path):
+    out = cross_script_run(tmp_path)
+    clusters = [json.loads(line) for line in (out / "duplicates.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [sorted(m["id"] for m in c["members"]) for c in clusters] == [["simplified", "traditional"]]
+    page = Marks()
+    page.feed((out / "report.html").read_text(encoding="utf-8"))
+    compared = [(tag, text) for tag, text, printed in page.marks if not printed]
+    as_printed = [(tag, text) for tag, text, printed in page.marks if printed]
+    # In Simplified, as compared: the two edits, and not one character of script.
+    assert compared == [("del", "加"), ("ins", "土"), ("del", "资"), ("ins", "离")]
+    # As printed: the copy in its own (Traditional) script, the same two edits marked.
+    assert as_printed == [("del", "加"), ("ins", "土"), ("del", "资"), ("ins", "離")]
+    assert len(page.printed) == 1
+    assert page.printed[0].startswith("as printed") and "臨潁縣\n探索六種模式，增加土村級集體收入" in page.printed[0]
+
+
+def test_a_conversion_that_changes_the_length_still_aligns_the_copies(monkeypatch):
+    """OpenCC converts phrase by phrase, and a phrase may change length: then each character is
+    converted on its own, so every character still has its place."""
+    import newsclean.report.build as build
+
+    convert = build.to_simplified
+    monkeypatch.setattr(build, "to_simplified", lambda text: convert(text) + ("…" if len(text) > 1 else ""))
+    compared, printed = build._difference("近年来，全县", "近年來，全縣縣")
+    assert compared == "近年来，全县<ins>县</ins>" and printed == "近年來，全縣<ins>縣</ins>"
+    assert build._difference("近年来", "近年来") == ("近年来", "")  # nothing to show as printed
+
+
+def test_every_section_says_what_it_means_and_paragraph_breaks_are_counted(run_dir):
+    from newsclean.report.build import MEANS
+
+    html = (run_dir / "report.html").read_text(encoding="utf-8")
+    headings = ["Overview", "Repairs by kind", "Rules that fired most", "Flags", "Duplicate clusters",
+                "Repairs per document", "Fragments to review"]
+    for heading in headings:
+        level = 2 if heading in ("Overview", "Duplicate clusters", "Repairs per document", "Fragments to review") else 3
+        assert f"{heading}</h{level}><p class=\"means\"><b>What this means:</b> " in html, heading
+    assert len(MEANS) == len(headings)
+    stats = json.loads((run_dir / "stats.json").read_text(encoding="utf-8"))
+    breaks = stats["rules"]["repair/paragraph_break"]
+    assert breaks > 0
+    chart = html[html.index("<svg"):html.index("</svg>")]
+    assert ">paragraph_break</text>" in chart and f">{breaks}</text>" in chart
+    assert f"<td>repair/paragraph_break</td><td class=\"n\">{breaks}</td>" in html
+    assert "<option value=\"paragraph_break\">" not in html  # layout: not listed per document
+
+
+def test_a_traditional_copy_in_a_real_browser(tmp_path):
+    """The copy as printed is open beside its comparison, and its marks are the page's only ones."""
+    from playwright.sync_api import sync_playwright
+
+    out = cross_script_run(tmp_path)
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 1000, "height": 900})
+        page.goto((out / "report.html").as_uri())
+        copy = page.locator("article.cluster .member:not(.kept)")
+        assert copy.locator("details.printed").is_visible()
+        assert copy.locator("details.printed > .text").inner_text().startswith("臨潁縣\n探索六種模式")
+        marks = page.eval_on_selector_all("article.cluster del, article.cluster ins",
+                                          "els => els.map(e => e.textContent)")
+        assert marks == ["加", "土", "资", "离", "加", "土", "资", "離"]
+        browser.close()

@@ -16,17 +16,20 @@ documents) so the file opens fast, and the report says how much was left out.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import heapq
 import importlib.resources
+import re
 from collections import Counter
 from html import escape
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from rapidfuzz.distance import Indel
 
 from ..document import Edit
 from ..names import PARAGRAPH_BREAK, REPAIR
+from ..normalize.convert import to_simplified
 from .context import EditedText
 from .printable import printable
 
@@ -37,6 +40,30 @@ MAX_FRAGMENTS = 500
 MAX_MEMBER_CHARS = 1200
 MAX_EDIT_CHARS = 240
 CONTEXT = 24
+#: What each part of the page means for an editor, and what to do next: one line under its heading.
+MEANS = {
+    "overview": "how much of the batch needs a person; the sections below list each duplicate, repair and "
+                "fragment to check, duplicates first.",
+    "repairs by kind": f"what page layout did to the text and how often it was undone. {PARAGRAPH_BREAK}, "
+                       "the commonest, only makes what separates two paragraphs (a blank line, an indent) one "
+                       "line break, and is not listed per document; pick any other kind under “repair” above "
+                       "to read its repairs.",
+    "rules": "the rules behind those counts, character fixes (normalise) included; a rule of the rules files "
+             "that fires where it should not is switched off by enabled = false in a --rules folder.",
+    "flags": "documents a person should open: truncated_start and truncated_end are the fragments below; an "
+             "empty document has no text; mojibake marks bytes a wrong decoding lost, so read the source; "
+             "rule_timeout is a document left unrepaired.",
+    "clusters": "a document cluster is one story printed more than once: the green copy is kept and the others "
+                "are marked duplicate_of it, so check only that their marked edits hold nothing to keep; a "
+                "paragraph cluster is a paragraph that different stories share, and nothing is removed.",
+    "repairs": "where newsclean joined, moved or removed text to undo page layout: skim each before and "
+               "after, and report a wrong one by its rule.",
+    "fragments": "paragraphs whose start or end was lost before newsclean read them: check them against the "
+                 "source, and restore or drop them.",
+}
+#: Corner quotation marks (Traditional, Japanese) read as the curly ones in a copy's comparison.
+_QUOTES = str.maketrans("「」『』", "“”‘’")
+_CORNERS = re.compile("[「」『』]")
 #: The page's Content-Security-Policy: nothing but its own style and its one script (by
 #: hash); no request, no <base> to move its links, no form to submit.
 POLICY = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{digest}'; base-uri 'none'; "
@@ -63,9 +90,9 @@ class ReportBuilder:
         self.documents += 1
         self.duplicates += bool(doc.get("duplicate_of"))
         repairs = _repairs(doc)
-        self.repairs.update(e.rule for e in repairs)
+        self.repairs.update(e["rule"] for e in doc["edits"] if e["stage"] == REPAIR)  # paragraph_break too
         self.flags.update(f["kind"] for f in doc["flags"])
-        self.rules.update(f"{e['stage']}/{e['rule']}" for e in doc["edits"] if e["rule"] != PARAGRAPH_BREAK)
+        self.rules.update(f"{e['stage']}/{e['rule']}" for e in doc["edits"])
         if repairs or doc["flags"]:
             self.repaired += 1
             self.kinds.update(e.rule for e in repairs)
@@ -128,11 +155,13 @@ class ReportBuilder:
         ]
         card_html = "".join(f"<div class=\"card\">{name}<b>{_shown(value)}</b></div>" for name, value in cards)
         return (
-            "<section id=\"overview\"><h2>Overview</h2>"
+            "<section id=\"overview\"><h2>Overview</h2>" + _means(MEANS["overview"]) +
             f"<div class=\"cards\">{card_html}</div>"
-            "<h3>Repairs by kind</h3>" + _bar_chart(self.repairs.most_common()) +
-            "<h3>Rules that fired most</h3>" + _table(["rule", "edits"], self.rules.most_common(12)) +
-            "<h3>Flags</h3>" + _table(["flag", "documents"], sorted(self.flags.items())) + "</section>"
+            "<h3>Repairs by kind</h3>" + _means(MEANS["repairs by kind"]) + _bar_chart(self.repairs.most_common()) +
+            "<h3>Rules that fired most</h3>" + _means(MEANS["rules"]) +
+            _table(["rule", "edits"], self.rules.most_common(12)) +
+            "<h3>Flags</h3>" + _means(MEANS["flags"]) + _table(["flag", "documents"], sorted(self.flags.items())) +
+            "</section>"
         )
 
 
@@ -167,6 +196,10 @@ def _repairs(doc: dict) -> list[Edit]:
 def _is_repair(edit: Edit) -> bool:
     """A repair the page lists (paragraph separators are normalised on every document)."""
     return edit.stage == REPAIR and edit.rule != PARAGRAPH_BREAK
+
+
+def _means(line: str) -> str:
+    return f"<p class=\"means\"><b>What this means:</b> {escape(line)}</p>"
 
 
 def _navigation(kinds: list[str]) -> str:
@@ -206,10 +239,13 @@ def _table(header: list[str], rows: list[tuple[Any, Any]]) -> str:
 
 
 def _clusters(shown: list[dict], total: int) -> str:
-    parts = [f"<section id=\"clusters\"><h2>Duplicate clusters</h2><p class=\"note\">Largest first. "
+    parts = [f"<section id=\"clusters\"><h2>Duplicate clusters</h2>{_means(MEANS['clusters'])}"
+             "<p class=\"note\">Largest first. "
              f"Showing <span id=\"shown-cluster\">{len(shown)}</span> of {total} clusters"
              f"{' (capped at %d)' % MAX_CLUSTERS if total > MAX_CLUSTERS else ''}. "
-             "Differences from the kept copy are highlighted.</p>"]
+             "Differences from the kept copy are highlighted, compared as the clustering compares them: in "
+             "Simplified script, so a Traditional copy shows only its real edits, and then follows as printed, "
+             "in its own script.</p>"]
     for cluster in shown:
         members = cluster["members"]
         kept_id, kept_paragraph = cluster["kept"]["id"], cluster["kept"].get("paragraph")
@@ -224,7 +260,7 @@ def _clusters(shown: list[dict], total: int) -> str:
             f"similarity ≥ {cluster['similarity']:.2f} · kept: {_shown(kept_id)} "
             f"<span class=\"note\">(rule: {_shown(cluster['keep_rule'])})</span></h3><div class=\"members\">")
         for m in members:
-            is_kept = m is kept
+            is_kept, printed = m is kept, ""
             where = f" ¶{m['paragraph']}" if m.get("paragraph") is not None else ""
             badge = (f"<span class=\"badge kept\">kept · {_shown(cluster['keep_rule'])}</span>" if is_kept
                      else f"<span class=\"badge\">{m.get('similarity', 1.0):.2f}</span>")
@@ -235,38 +271,79 @@ def _clusters(shown: list[dict], total: int) -> str:
             elif is_kept or kept.get("archived"):
                 text = _shown(m["text"][:MAX_MEMBER_CHARS])
             else:
-                text = _difference(kept["text"], m["text"])
+                text, printed = _difference(kept["text"], m["text"])
             more = "…" if len(m["text"]) > MAX_MEMBER_CHARS else ""
+            if printed:
+                printed = (f"<details class=\"printed\" open><summary>as printed, in its own script</summary>"
+                           f"<div class=\"text\">{printed}{more}</div></details>")
             parts.append(f"<div class=\"member{' kept' if is_kept else ''}\"><div>{badge}"
-                         f"<b>{_shown(m['id'])}</b>{_shown(where)}</div><div class=\"text\">{text}{more}</div></div>")
+                         f"<b>{_shown(m['id'])}</b>{_shown(where)}</div><div class=\"text\">{text}{more}</div>"
+                         f"{printed}</div>")
         more = f"<p class=\"note\">and {hidden} more copies: {_shown(ids)}</p>" if hidden > 0 else ""
         parts.append(f"</div>{more}</article>")
     parts.append("</section>")
     return "".join(parts)
 
 
-def _difference(kept: str, other: str) -> str:
-    """``other`` against ``kept``, character by character: what it lacks struck out, what it
-    adds highlighted.  Both are escaped.  The alignment is the longest common subsequence, as
-    difflib's, computed by rapidfuzz in C++ (about a hundred times faster on long copies)."""
+def _difference(kept: str, other: str) -> tuple[str, str]:
+    """``other`` against ``kept``, aligned on what the comparison key sees of each character
+    (:func:`_folded`): what ``other`` lacks struck out, what it adds highlighted, in Simplified
+    script, so a Traditional copy of a Simplified story shows only its real edits.  Second, when
+    the copy is not all in Simplified script, the copy as printed, with the same edits marked
+    (else "").  All of it is escaped.  The alignment is the longest common subsequence,
+    as difflib's, computed by rapidfuzz in C++ (about a hundred times faster on long copies)."""
     a, b = kept[:MAX_MEMBER_CHARS], other[:MAX_MEMBER_CHARS]
-    out, removed, added = [], [], []
-    for op in [*Indel.opcodes(a, b), None]:
-        if op is None or op.tag == "equal":  # a change ends: what went, then what came
-            out += [f"<del>{_shown(''.join(removed))}</del>"] if removed else []
-            out += [f"<ins>{_shown(''.join(added))}</ins>"] if added else []
-            removed, added = [], []
+    (a_shown, a_key), (b_shown, b_key) = _folded(a), _folded(b)
+    views = [(a_shown, b_shown)] + ([(a, b)] if b_shown != b else [])  # compared; as printed
+    out: list[list[str]] = [[] for _ in views]
+    for tag, (i, j), (k, m) in _aligned(Indel.opcodes(a_key, b_key)):
+        for (kept_text, copy_text), html in zip(views, out):
+            if tag == "equal":
+                html.append(_shown(copy_text[k:m]))
+            elif tag == "delete":
+                html.append(f"<del>{_shown(kept_text[i:j])}</del>")
+            else:
+                html.append(f"<ins>{_shown(copy_text[k:m])}</ins>")
+    return "".join(out[0]), "".join(out[1]) if len(out) > 1 else ""
+
+
+def _aligned(opcodes) -> Iterator[tuple[str, tuple[int, int], tuple[int, int]]]:
+    """The changes between equal runs, each as what went (``delete``) then what came (``insert``)."""
+    removed = added = None
+    for op in [*opcodes, None]:
+        if op is None or op.tag == "equal":
+            if removed:
+                yield "delete", removed, (0, 0)
+            if added:
+                yield "insert", (0, 0), added
+            removed = added = None
             if op is not None:
-                out.append(_shown(b[op.dest_start:op.dest_end]))
+                yield "equal", (op.src_start, op.src_end), (op.dest_start, op.dest_end)
         elif op.tag == "delete":
-            removed.append(a[op.src_start:op.src_end])
+            removed = (removed[0] if removed else op.src_start, op.src_end)
         else:
-            added.append(b[op.dest_start:op.dest_end])
-    return "".join(out)
+            added = (added[0] if added else op.dest_start, op.dest_end)
+
+
+@functools.lru_cache(maxsize=4)  # the kept copy, against each of its cluster's copies
+def _folded(text: str) -> tuple[str, str]:
+    """``text`` in Simplified script (OpenCC t2s, as the comparison key reads it: phrase by
+    phrase where that keeps the length, else character by character, so that each character
+    keeps its place), and what is compared of it: that, with 「」『』 read as “”‘’.
+
+    The key's other folds are left out: the normalise rules already make every copy's letters
+    and digits half-width, and its punctuation and spaces are text a reader sees."""
+    shown = to_simplified(text)
+    if len(shown) != len(text):
+        shown = "".join(to_simplified(c) or c for c in text)
+    if len(shown) != len(text):
+        shown = text  # a character that converts to more or fewer: compare as written
+    return shown, shown.translate(_QUOTES) if _CORNERS.search(shown) else shown
 
 
 def _repairs_section(shown: list[dict], total: int) -> str:
-    parts = [f"<section id=\"repairs\"><h2>Repairs per document</h2><p class=\"note\">Showing "
+    parts = [f"<section id=\"repairs\"><h2>Repairs per document</h2>{_means(MEANS['repairs'])}"
+             "<p class=\"note\">Showing "
              f"<span id=\"shown-doc\">{len(shown)}</span> of {total} documents with repairs or flags"
              f"{' (capped at %d)' % MAX_DOCUMENTS if total > MAX_DOCUMENTS else ''}. "
              "Each repair shows the text around it before (removed text struck out) and after "
@@ -319,7 +396,8 @@ def _visible(text: str) -> str:
 
 
 def _fragments(rows: list[tuple[str, int, str, str, str]], total: int) -> str:
-    parts = [f"<section id=\"fragments\"><h2>Fragments to review</h2><p class=\"note\">Paragraphs that start or "
+    parts = [f"<section id=\"fragments\"><h2>Fragments to review</h2>{_means(MEANS['fragments'])}"
+             f"<p class=\"note\">Paragraphs that start or "
              f"end mid-sentence with nothing to attach to, or whose lost start a copy shows: {total}"
              f"{', showing %d' % MAX_FRAGMENTS if total > MAX_FRAGMENTS else ''}.</p>"
              "<table class=\"fragments\"><tr><th>document</th><th>¶</th><th>flag</th><th>text</th>"
