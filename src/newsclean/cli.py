@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import signal
 import sys
 import tempfile
+import threading
 import traceback
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -25,7 +27,7 @@ from .io import InputError, OutputDir, OutputError
 from .io.write import held
 from .dedup.archive import ArchiveError, read_archive, unlock_archive
 from .engine import ENGINES, EngineError
-from .job import StrictError, add_to_index, run_job
+from .job import CLEANING, CLUSTERING, READING, WRITING, StrictError, add_to_index, run_job
 from .names import DOCUMENT_STAGES
 from .options import SHARD_DOCS, RunOptions
 from .spool import ResumeError
@@ -242,14 +244,13 @@ def _execute(job, quiet: bool, writes: str):
     """Run ``job`` with a progress bar and error printing; turn failures into clear messages.
     An OS error that names no path (a full disk, met writing) is put on ``writes``, the folder
     the job writes to."""
-    bar = tqdm(unit=" docs", disable=quiet or not sys.stderr.isatty(), file=sys.stderr, leave=False)
+    bar = _Stages(enabled=not quiet and sys.stderr.isatty())
 
     def on_error(error: InputError) -> None:
-        bar.clear()
-        click.echo(f"newsclean: error: {printable(str(error))}", err=True)  # a file's name is input too
+        bar.write(f"newsclean: error: {printable(str(error))}")  # a file's name is input too
 
     try:
-        return job(on_error=on_error, on_document=_Progress(bar))
+        return job(on_error=on_error, on_progress=bar)
     except StrictError:
         raise click.ClickException("stopped at the first bad input (--strict); nothing was written") from None
     except (RuleError, ConfigError, ArchiveError, EngineError, ResumeError, OutputError) as err:
@@ -326,19 +327,83 @@ def _read_records(path: Path) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-class _Progress:
-    """Progress bar callback: documents and MB/s."""
+def _width() -> dict:
+    """tqdm's size options: the terminal's, followed as it changes; 80 columns and 24 lines
+    where the terminal says it has none (a pseudo-terminal never sized, as some CI runners
+    and editors give), on which tqdm would draw nothing."""
+    try:
+        size = os.get_terminal_size(sys.stderr.fileno())
+    except (OSError, ValueError):
+        size = os.terminal_size((0, 0))
+    if size.columns and size.lines:
+        return {"dynamic_ncols": True}
+    return {"ncols": size.columns or 80, "nrows": size.lines or 24}
 
-    def __init__(self, bar: tqdm):
-        self.bar = bar
-        self.bytes = 0
 
-    def __call__(self, doc, size: int) -> None:
-        self.bytes += size
-        self.bar.update(1)
-        if self.bar.n % 200 == 0 and not self.bar.disable:
-            elapsed = self.bar.format_dict["elapsed"] or 1e-9
-            self.bar.set_postfix_str(f"{self.bytes / elapsed / 1e6:.1f} MB/s", refresh=False)
+class _Stages:
+    """The progress bar: a job's ``on_progress(stage, done, total)`` drawn as one tqdm bar a
+    stage, left on its line with its final count when the next stage begins.  A stage whose
+    total is not known yet shows its count and rate; one that is not finished is redrawn
+    every :attr:`TICK` seconds, so that its elapsed time runs on while its count waits for
+    the work (a shard being cleaned, a step of the cluster stage).  Draws nothing unless
+    ``enabled``."""
+
+    #: each stage's words on the bar, and what it counts
+    LABELS = {READING: ("reading", "docs"), CLEANING: ("cleaning", "docs"), CLUSTERING: ("clustering", "steps"),
+              WRITING: ("writing", "docs")}
+    TICK = 0.5
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.stage: str | None = None
+        self.bar: tqdm | None = None
+        self.lock = threading.RLock()
+        self.stopped = threading.Event()
+        self.ticker = threading.Thread(target=self._tick, daemon=True, name="newsclean-progress")
+        if enabled:
+            self.ticker.start()
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        if not self.enabled:
+            return
+        with self.lock:
+            if stage != self.stage:
+                self._leave()
+                label, unit = self.LABELS.get(stage, (stage, "docs"))
+                self.stage = stage
+                self.bar = tqdm(desc=label, unit=f" {unit}", total=total, file=sys.stderr, leave=True,
+                                **_width())
+            if total != self.bar.total:
+                self.bar.total = total
+                self.bar.refresh()
+            if done != self.bar.n:
+                self.bar.update(done - self.bar.n)
+
+    def write(self, line: str) -> None:
+        """Print ``line`` on stderr above the bar."""
+        with self.lock:
+            if self.bar is not None:
+                self.bar.clear()
+            click.echo(line, err=True)
+            if self.bar is not None:
+                self.bar.refresh()
+
+    def close(self) -> None:
+        self.stopped.set()
+        with self.lock:
+            self._leave()
+
+    def _leave(self) -> None:
+        if self.bar is not None:
+            self.bar.refresh()  # its final count, which tqdm may not have drawn yet
+            self.bar.close()
+            self.bar = None
+
+    def _tick(self) -> None:
+        while not self.stopped.wait(self.TICK):
+            with self.lock:
+                if self.bar is not None and self.bar.n != self.bar.total:
+                    self.bar.refresh()
 
 
 if __name__ == "__main__":  # pragma: no cover
