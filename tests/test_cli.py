@@ -195,3 +195,52 @@ def test_run_job_reports_its_stages_to_on_progress_without_a_bar(tmp_path):
     for stage in stages:
         counts = [done for s, done, _ in calls if s == stage]
         assert counts == sorted(counts), stage
+
+
+# -- help texts (issue 19) ---------------------------------------------------------------------
+
+def test_help_lists_each_command_with_a_whole_summary():
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0, result.output
+    commands = result.output[result.output.index("Commands:"):].splitlines()[1:]
+    summaries = {line.split()[0]: line.split(None, 1)[1] for line in commands if line.strip()}
+    assert set(summaries) == {"explain", "index", "report", "run"}, result.output
+    assert summaries["run"] == "Clean INPUT files into a corpus in --out DIR."
+    assert all(not s.endswith("...") and s.endswith(".") for s in summaries.values()), summaries
+    index_help = CliRunner().invoke(main, ["index", "--help"]).output
+    assert "add " in index_help and "..." not in index_help.split("Commands:")[1], index_help
+
+
+def test_index_help_says_sqlite_or_redis():
+    for args in (["--help"], ["index", "--help"]):
+        output = CliRunner().invoke(main, args).output
+        text = " ".join(output.split())
+        assert "SQLite" in text and "Redis" in text, output
+
+
+def test_usage_shows_the_required_options():
+    for args, usage in ((["run"], "run --out DIR [OPTIONS] INPUT..."),
+                        (["index", "add"], "index add --index PATH [OPTIONS] INPUT..."),
+                        (["explain"], "explain --run DIR [OPTIONS] ID")):
+        output = CliRunner().invoke(main, [*args, "--help"]).output
+        assert output.splitlines()[0].endswith(usage), output
+    missing = CliRunner().invoke(main, ["run", str(SEED)])
+    assert missing.exit_code == 2 and "--out DIR [OPTIONS] INPUT..." in missing.output, missing.output
+
+
+def _options_listed(args: list[str]) -> set[str]:
+    import re
+
+    output = CliRunner().invoke(main, [*args, "--help"]).output
+    return set(re.findall(r"^  (?:-\w, )?(--[\w-]+)", output.split("Options:")[1], re.MULTILINE))
+
+
+def test_index_add_lists_only_the_options_it_uses():
+    index_add, run = _options_listed(["index", "add"]), _options_listed(["run"])
+    for corpus_only in ("--keep", "--document-threshold", "--drop-duplicates", "--out", "--resume"):
+        assert corpus_only in run and corpus_only not in index_add, corpus_only
+    for shared in ("--id-field", "--convert", "--rules", "--orphans", "--threshold", "--ngram", "--strict",
+                   "--workers", "--engine", "--shard-size", "--quiet", "--index"):
+        assert shared in index_add, shared
+    refused = CliRunner().invoke(main, ["index", "add", str(SEED), "--index", "x.sqlite", "--keep", "longest"])
+    assert refused.exit_code == 2 and "No such option '--keep'" in refused.output, refused.output

@@ -115,8 +115,12 @@ def main() -> None:
     """Clean scraped newspaper text into a de-duplicated corpus, and show editors what changed."""
 
 
-def _cleaning_options(command):
-    """The options every command that cleans inputs takes (``run`` and ``index add``)."""
+def _cleaning_options(command=None, *, corpus: bool = True):
+    """The options of the commands that clean inputs: ``run``, and (``corpus=False``) ``index
+    add``, which writes no corpus, so takes none of the options that shape only the clusters
+    of a corpus."""
+    if command is None:
+        return lambda command: _cleaning_options(command, corpus=corpus)
     options = [
         click.argument("inputs", nargs=-1, required=True, metavar="INPUT..."),
         click.option("--id-field", default="id", show_default=True, help="JSONL field holding the document id."),
@@ -133,13 +137,15 @@ def _cleaning_options(command):
         click.option("--threshold", type=click.FloatRange(0, 1), default=DedupOptions.threshold, show_default=True,
                      help="Jaccard similarity (of character n-grams) at which two paragraphs are near-duplicates; "
                           "the LSH bands follow from it (docs/dedup-recall.md)."),
-        click.option("--document-threshold", type=click.FloatRange(0, 1), default=DedupOptions.document_threshold,
-                     show_default=True, help="Jaccard similarity at which two documents sharing a paragraph are copies."),
+        _corpus_only(click.option(
+            "--document-threshold", type=click.FloatRange(0, 1), default=DedupOptions.document_threshold,
+            show_default=True, help="Jaccard similarity at which two documents sharing a paragraph are copies.")),
         click.option("--ngram", type=click.IntRange(2, 20), default=DedupOptions.ngram, show_default=True,
                      help="Characters per shingle."),
-        click.option("--keep", type=click.Choice(KEEP_RULES), default=DedupOptions.keep, show_default=True,
-                     help="Which copy a cluster keeps: the first (archived copies come first, oldest first, "
-                          "then input order), or the longest (first on a tie)."),
+        _corpus_only(click.option(
+            "--keep", type=click.Choice(KEEP_RULES), default=DedupOptions.keep, show_default=True,
+            help="Which copy a cluster keeps: the first (archived copies come first, oldest first, "
+                 "then input order), or the longest (first on a tie).")),
         click.option("--strict", is_flag=True,
                      help="Stop at the first bad input and write nothing.  [default: off]"),
         click.option("--workers", type=click.IntRange(1), default=None,
@@ -156,12 +162,20 @@ def _cleaning_options(command):
                      help="No progress bar and no summary (errors are still printed).  [default: off]"),
     ]
     for option in reversed(options):
-        command = option(command)
+        if corpus or not getattr(option, "corpus_only", False):
+            command = option(command)
     return command
 
 
+def _corpus_only(option):
+    """Mark ``option`` as one that only a command writing a corpus takes."""
+    option.corpus_only = True
+    return option
+
+
 def _run_options(inputs, id_field, text_field, convert, rules_dir, no_default_rules, orphans, threshold,
-                 document_threshold, ngram, keep, strict, **extra) -> RunOptions:
+                 ngram, strict, document_threshold=DedupOptions.document_threshold, keep=DedupOptions.keep,
+                 **extra) -> RunOptions:
     if no_default_rules and not rules_dir:
         raise click.UsageError("--no-default-rules needs --rules DIR")
     dedup = DedupOptions(ngram=ngram, threshold=threshold, document_threshold=document_threshold, keep=keep)
@@ -169,9 +183,9 @@ def _run_options(inputs, id_field, text_field, convert, rules_dir, no_default_ru
                       no_default_rules=no_default_rules, orphans=orphans, dedup=dedup, strict=strict, **extra)
 
 
-@main.command()
+@main.command(options_metavar="--out DIR [OPTIONS]", short_help="Clean INPUT files into a corpus in --out DIR.")
 @_cleaning_options
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False),
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False), metavar="DIR",
               help="Folder for corpus.jsonl, duplicates.jsonl, report.html and stats.json (created if missing).")
 @click.option("--drop-duplicates", is_flag=True,
               help="Write only the kept copy of each duplicate document.  [default: off]")
@@ -182,7 +196,8 @@ def _run_options(inputs, id_field, text_field, convert, rules_dir, no_default_ru
               help="Go on with the run a killed run left in --out (same inputs and options), reusing its "
                    "finished shards.  [default: off]")
 def run(out, drop_duplicates, index_path, resume, quiet, **settings):
-    """Clean INPUT... (.txt files, folders, .jsonl, .jsonl.gz, or - for JSONL on stdin) into --out.
+    """Clean INPUT... (.txt files, folders, .jsonl, .jsonl.gz, or - for JSONL on stdin) into a corpus
+    in --out DIR.
 
     Every document is normalised and repaired, then near-duplicates are marked.
     Bad inputs are reported on stderr with their file and line; the others are
@@ -198,17 +213,22 @@ def run(out, drop_duplicates, index_path, resume, quiet, **settings):
     _finish(result)
 
 
-@main.group()
+@main.group(short_help="Fill and inspect the archive of past documents (SQLite or Redis).")
 def index():
-    """The archive of documents seen before (an SQLite file): fill it and inspect it."""
+    """The archive of documents seen before (an SQLite file, or a Redis database at
+    redis://HOST:PORT/DB): fill it and inspect it."""
 
 
-@index.command("add")
-@_cleaning_options
-@click.option("--index", "index_path", required=True,
+@index.command("add", options_metavar="--index PATH [OPTIONS]",
+               short_help="Clean INPUT files and add them to the archive, writing no corpus.")
+@_cleaning_options(corpus=False)
+@click.option("--index", "index_path", required=True, metavar="PATH",
               help="The archive to add to (an SQLite file, created if missing, or redis://HOST:PORT/DB).")
 def index_add(index_path, quiet, **settings):
-    """Clean INPUT... and add them to the archive, writing no corpus."""
+    """Clean INPUT... and add them to the archive --index PATH, writing no corpus.
+
+    It takes the options of run that decide what is archived; those that shape only a
+    corpus's clusters (--document-threshold, --keep) are run's alone."""
     options = _run_options(index=index_path, **settings)
     result = _execute(lambda **hooks: add_to_index(settings["inputs"], options, **hooks), quiet,
                       writes=tempfile.gettempdir())
@@ -218,7 +238,7 @@ def index_add(index_path, quiet, **settings):
     _finish(result)
 
 
-@index.command("stats")
+@index.command("stats", short_help="Print what the archive at PATH holds, as JSON.")
 @click.argument("index_path", metavar="PATH")
 def index_stats(index_path):
     """Print what the archive at PATH (an SQLite file or redis://HOST:PORT/DB) holds, as JSON."""
@@ -229,7 +249,7 @@ def index_stats(index_path):
         raise SetupError(str(err)) from None
 
 
-@index.command("unlock")
+@index.command("unlock", short_help="Break the lock a dead run left on a Redis archive.")
 @click.argument("index_path", metavar="PATH")
 def index_unlock(index_path):
     """Break the lock a run that died left on the Redis archive PATH (redis://HOST:PORT/DB).
@@ -275,7 +295,7 @@ def _finish(result) -> None:
 MALFORMED = (ValueError, KeyError, TypeError, AttributeError, IndexError)
 
 
-@main.command()
+@main.command(short_help="Rebuild a run's report.html from its outputs in DIR.")
 @click.argument("run_dir", metavar="DIR", type=click.Path(exists=True, file_okay=False))
 def report(run_dir):
     """Rebuild DIR/report.html from a run's corpus.jsonl, duplicates.jsonl and stats.json."""
@@ -297,7 +317,8 @@ def report(run_dir):
     click.echo(f"newsclean: wrote {folder / 'report.html'}", err=True)
 
 
-@main.command("explain")
+@main.command("explain", options_metavar="--run DIR [OPTIONS]",
+              short_help="Print a document's edits in a run as a coloured diff.")
 @click.argument("doc_id", metavar="ID")
 @click.option("--run", "run_dir", required=True, type=click.Path(exists=True, file_okay=False),
               help="Folder of the run (holding corpus.jsonl).")
