@@ -135,7 +135,7 @@ def _count(state: str) -> str:
     """The count a drawn state shows: ``done/total``, or ``done`` when the total is not known."""
     import re
 
-    with_total = re.search(r"\| *(\d+/\d+) \[", state)
+    with_total = re.search(r"\| *(\d+/\d+)(?: steps)? \[", state)
     return with_total[1] if with_total else re.match(r"(\d+) \w+ \[", state)[1]
 
 

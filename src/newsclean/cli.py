@@ -372,6 +372,9 @@ class _Stages:
     #: each stage's words on the bar, and what it counts
     LABELS = {READING: ("reading", "docs"), CLEANING: ("cleaning", "docs"), CLUSTERING: ("clustering", "steps"),
               WRITING: ("writing", "docs")}
+    #: the cluster stage's few steps take long and unevenly: its count and time, no rate
+    FORMATS = {(CLUSTERING, True): "{l_bar}{bar}| {n_fmt}/{total_fmt} steps [{elapsed}]",
+               (CLUSTERING, False): "{desc}: {n_fmt}/{total_fmt} steps [{elapsed}]"}
     TICK = 0.5
 
     def __init__(self, enabled: bool):
@@ -393,7 +396,7 @@ class _Stages:
                 label, unit = self.LABELS.get(stage, (stage, "docs"))
                 self.stage = stage
                 self.bar = tqdm(desc=label, unit=f" {unit}", total=total, file=sys.stderr, leave=True,
-                                **_width())
+                                bar_format=self.FORMATS.get((stage, total is not None)), **_width())
             if total != self.bar.total:
                 self.bar.total = total
                 self.bar.refresh()
