@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import signal
 import sys
 import tempfile
+import threading
 import traceback
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -25,7 +27,7 @@ from .io import InputError, OutputDir, OutputError
 from .io.write import held
 from .dedup.archive import ArchiveError, read_archive, unlock_archive
 from .engine import ENGINES, EngineError
-from .job import StrictError, add_to_index, run_job
+from .job import CLEANING, CLUSTERING, READING, WRITING, StrictError, add_to_index, run_job
 from .names import DOCUMENT_STAGES
 from .options import SHARD_DOCS, RunOptions
 from .spool import ResumeError
@@ -113,8 +115,12 @@ def main() -> None:
     """Clean scraped newspaper text into a de-duplicated corpus, and show editors what changed."""
 
 
-def _cleaning_options(command):
-    """The options every command that cleans inputs takes (``run`` and ``index add``)."""
+def _cleaning_options(command=None, *, corpus: bool = True):
+    """The options of the commands that clean inputs: ``run``, and (``corpus=False``) ``index
+    add``, which writes no corpus, so takes none of the options that shape only the clusters
+    of a corpus."""
+    if command is None:
+        return lambda command: _cleaning_options(command, corpus=corpus)
     options = [
         click.argument("inputs", nargs=-1, required=True, metavar="INPUT..."),
         click.option("--id-field", default="id", show_default=True, help="JSONL field holding the document id."),
@@ -131,13 +137,15 @@ def _cleaning_options(command):
         click.option("--threshold", type=click.FloatRange(0, 1), default=DedupOptions.threshold, show_default=True,
                      help="Jaccard similarity (of character n-grams) at which two paragraphs are near-duplicates; "
                           "the LSH bands follow from it (docs/dedup-recall.md)."),
-        click.option("--document-threshold", type=click.FloatRange(0, 1), default=DedupOptions.document_threshold,
-                     show_default=True, help="Jaccard similarity at which two documents sharing a paragraph are copies."),
+        _corpus_only(click.option(
+            "--document-threshold", type=click.FloatRange(0, 1), default=DedupOptions.document_threshold,
+            show_default=True, help="Jaccard similarity at which two documents sharing a paragraph are copies.")),
         click.option("--ngram", type=click.IntRange(2, 20), default=DedupOptions.ngram, show_default=True,
                      help="Characters per shingle."),
-        click.option("--keep", type=click.Choice(KEEP_RULES), default=DedupOptions.keep, show_default=True,
-                     help="Which copy a cluster keeps: the first (archived copies come first, oldest first, "
-                          "then input order), or the longest (first on a tie)."),
+        _corpus_only(click.option(
+            "--keep", type=click.Choice(KEEP_RULES), default=DedupOptions.keep, show_default=True,
+            help="Which copy a cluster keeps: the first (archived copies come first, oldest first, "
+                 "then input order), or the longest (first on a tie).")),
         click.option("--strict", is_flag=True,
                      help="Stop at the first bad input and write nothing.  [default: off]"),
         click.option("--workers", type=click.IntRange(1), default=None,
@@ -154,12 +162,20 @@ def _cleaning_options(command):
                      help="No progress bar and no summary (errors are still printed).  [default: off]"),
     ]
     for option in reversed(options):
-        command = option(command)
+        if corpus or not getattr(option, "corpus_only", False):
+            command = option(command)
     return command
 
 
+def _corpus_only(option):
+    """Mark ``option`` as one that only a command writing a corpus takes."""
+    option.corpus_only = True
+    return option
+
+
 def _run_options(inputs, id_field, text_field, convert, rules_dir, no_default_rules, orphans, threshold,
-                 document_threshold, ngram, keep, strict, **extra) -> RunOptions:
+                 ngram, strict, document_threshold=DedupOptions.document_threshold, keep=DedupOptions.keep,
+                 **extra) -> RunOptions:
     if no_default_rules and not rules_dir:
         raise click.UsageError("--no-default-rules needs --rules DIR")
     dedup = DedupOptions(ngram=ngram, threshold=threshold, document_threshold=document_threshold, keep=keep)
@@ -167,9 +183,9 @@ def _run_options(inputs, id_field, text_field, convert, rules_dir, no_default_ru
                       no_default_rules=no_default_rules, orphans=orphans, dedup=dedup, strict=strict, **extra)
 
 
-@main.command()
+@main.command(options_metavar="--out DIR [OPTIONS]", short_help="Clean INPUT files into a corpus in --out DIR.")
 @_cleaning_options
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False),
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False), metavar="DIR",
               help="Folder for corpus.jsonl, duplicates.jsonl, report.html and stats.json (created if missing).")
 @click.option("--drop-duplicates", is_flag=True,
               help="Write only the kept copy of each duplicate document.  [default: off]")
@@ -180,7 +196,8 @@ def _run_options(inputs, id_field, text_field, convert, rules_dir, no_default_ru
               help="Go on with the run a killed run left in --out (same inputs and options), reusing its "
                    "finished shards.  [default: off]")
 def run(out, drop_duplicates, index_path, resume, quiet, **settings):
-    """Clean INPUT... (.txt files, folders, .jsonl, .jsonl.gz, or - for JSONL on stdin) into --out.
+    """Clean INPUT... (.txt files, folders, .jsonl, .jsonl.gz, or - for JSONL on stdin) into a corpus
+    in --out DIR.
 
     Every document is normalised and repaired, then near-duplicates are marked.
     Bad inputs are reported on stderr with their file and line; the others are
@@ -196,17 +213,22 @@ def run(out, drop_duplicates, index_path, resume, quiet, **settings):
     _finish(result)
 
 
-@main.group()
+@main.group(short_help="Fill and inspect the archive of past documents (SQLite or Redis).")
 def index():
-    """The archive of documents seen before (an SQLite file): fill it and inspect it."""
+    """The archive of documents seen before (an SQLite file, or a Redis database at
+    redis://HOST:PORT/DB): fill it and inspect it."""
 
 
-@index.command("add")
-@_cleaning_options
-@click.option("--index", "index_path", required=True,
+@index.command("add", options_metavar="--index PATH [OPTIONS]",
+               short_help="Clean INPUT files and add them to the archive, writing no corpus.")
+@_cleaning_options(corpus=False)
+@click.option("--index", "index_path", required=True, metavar="PATH",
               help="The archive to add to (an SQLite file, created if missing, or redis://HOST:PORT/DB).")
 def index_add(index_path, quiet, **settings):
-    """Clean INPUT... and add them to the archive, writing no corpus."""
+    """Clean INPUT... and add them to the archive --index PATH, writing no corpus.
+
+    It takes the options of run that decide what is archived; those that shape only a
+    corpus's clusters (--document-threshold, --keep) are run's alone."""
     options = _run_options(index=index_path, **settings)
     result = _execute(lambda **hooks: add_to_index(settings["inputs"], options, **hooks), quiet,
                       writes=tempfile.gettempdir())
@@ -216,7 +238,7 @@ def index_add(index_path, quiet, **settings):
     _finish(result)
 
 
-@index.command("stats")
+@index.command("stats", short_help="Print what the archive at PATH holds, as JSON.")
 @click.argument("index_path", metavar="PATH")
 def index_stats(index_path):
     """Print what the archive at PATH (an SQLite file or redis://HOST:PORT/DB) holds, as JSON."""
@@ -227,7 +249,7 @@ def index_stats(index_path):
         raise SetupError(str(err)) from None
 
 
-@index.command("unlock")
+@index.command("unlock", short_help="Break the lock a dead run left on a Redis archive.")
 @click.argument("index_path", metavar="PATH")
 def index_unlock(index_path):
     """Break the lock a run that died left on the Redis archive PATH (redis://HOST:PORT/DB).
@@ -242,14 +264,13 @@ def _execute(job, quiet: bool, writes: str):
     """Run ``job`` with a progress bar and error printing; turn failures into clear messages.
     An OS error that names no path (a full disk, met writing) is put on ``writes``, the folder
     the job writes to."""
-    bar = tqdm(unit=" docs", disable=quiet or not sys.stderr.isatty(), file=sys.stderr, leave=False)
+    bar = _Stages(enabled=not quiet and sys.stderr.isatty())
 
     def on_error(error: InputError) -> None:
-        bar.clear()
-        click.echo(f"newsclean: error: {printable(str(error))}", err=True)  # a file's name is input too
+        bar.write(f"newsclean: error: {printable(str(error))}")  # a file's name is input too
 
     try:
-        return job(on_error=on_error, on_document=_Progress(bar))
+        return job(on_error=on_error, on_progress=bar)
     except StrictError:
         raise click.ClickException("stopped at the first bad input (--strict); nothing was written") from None
     except (RuleError, ConfigError, ArchiveError, EngineError, ResumeError, OutputError) as err:
@@ -274,7 +295,7 @@ def _finish(result) -> None:
 MALFORMED = (ValueError, KeyError, TypeError, AttributeError, IndexError)
 
 
-@main.command()
+@main.command(short_help="Rebuild a run's report.html from its outputs in DIR.")
 @click.argument("run_dir", metavar="DIR", type=click.Path(exists=True, file_okay=False))
 def report(run_dir):
     """Rebuild DIR/report.html from a run's corpus.jsonl, duplicates.jsonl and stats.json."""
@@ -296,7 +317,8 @@ def report(run_dir):
     click.echo(f"newsclean: wrote {folder / 'report.html'}", err=True)
 
 
-@main.command("explain")
+@main.command("explain", options_metavar="--run DIR [OPTIONS]",
+              short_help="Print a document's edits in a run as a coloured diff.")
 @click.argument("doc_id", metavar="ID")
 @click.option("--run", "run_dir", required=True, type=click.Path(exists=True, file_okay=False),
               help="Folder of the run (holding corpus.jsonl).")
@@ -326,19 +348,86 @@ def _read_records(path: Path) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-class _Progress:
-    """Progress bar callback: documents and MB/s."""
+def _width() -> dict:
+    """tqdm's size options: the terminal's, followed as it changes; 80 columns and 24 lines
+    where the terminal says it has none (a pseudo-terminal never sized, as some CI runners
+    and editors give), on which tqdm would draw nothing."""
+    try:
+        size = os.get_terminal_size(sys.stderr.fileno())
+    except (OSError, ValueError):
+        size = os.terminal_size((0, 0))
+    if size.columns and size.lines:
+        return {"dynamic_ncols": True}
+    return {"ncols": size.columns or 80, "nrows": size.lines or 24}
 
-    def __init__(self, bar: tqdm):
-        self.bar = bar
-        self.bytes = 0
 
-    def __call__(self, doc, size: int) -> None:
-        self.bytes += size
-        self.bar.update(1)
-        if self.bar.n % 200 == 0 and not self.bar.disable:
-            elapsed = self.bar.format_dict["elapsed"] or 1e-9
-            self.bar.set_postfix_str(f"{self.bytes / elapsed / 1e6:.1f} MB/s", refresh=False)
+class _Stages:
+    """The progress bar: a job's ``on_progress(stage, done, total)`` drawn as one tqdm bar a
+    stage, left on its line with its final count when the next stage begins.  A stage whose
+    total is not known yet shows its count and rate; one that is not finished is redrawn
+    every :attr:`TICK` seconds, so that its elapsed time runs on while its count waits for
+    the work (a shard being cleaned, a step of the cluster stage).  Draws nothing unless
+    ``enabled``."""
+
+    #: each stage's words on the bar, and what it counts
+    LABELS = {READING: ("reading", "docs"), CLEANING: ("cleaning", "docs"), CLUSTERING: ("clustering", "steps"),
+              WRITING: ("writing", "docs")}
+    #: the cluster stage's few steps take long and unevenly: its count and time, no rate
+    FORMATS = {(CLUSTERING, True): "{l_bar}{bar}| {n_fmt}/{total_fmt} steps [{elapsed}]",
+               (CLUSTERING, False): "{desc}: {n_fmt}/{total_fmt} steps [{elapsed}]"}
+    TICK = 0.5
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.stage: str | None = None
+        self.bar: tqdm | None = None
+        self.lock = threading.RLock()
+        self.stopped = threading.Event()
+        self.ticker = threading.Thread(target=self._tick, daemon=True, name="newsclean-progress")
+        if enabled:
+            self.ticker.start()
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        if not self.enabled:
+            return
+        with self.lock:
+            if stage != self.stage:
+                self._leave()
+                label, unit = self.LABELS.get(stage, (stage, "docs"))
+                self.stage = stage
+                self.bar = tqdm(desc=label, unit=f" {unit}", total=total, file=sys.stderr, leave=True,
+                                bar_format=self.FORMATS.get((stage, total is not None)), **_width())
+            if total != self.bar.total:
+                self.bar.total = total
+                self.bar.refresh()
+            if done != self.bar.n:
+                self.bar.update(done - self.bar.n)
+
+    def write(self, line: str) -> None:
+        """Print ``line`` on stderr above the bar."""
+        with self.lock:
+            if self.bar is not None:
+                self.bar.clear()
+            click.echo(line, err=True)
+            if self.bar is not None:
+                self.bar.refresh()
+
+    def close(self) -> None:
+        self.stopped.set()
+        with self.lock:
+            self._leave()
+
+    def _leave(self) -> None:
+        if self.bar is not None:
+            self.bar.refresh()  # its final count, which tqdm may not have drawn yet
+            self.bar.close()
+            self.bar = None
+
+    def _tick(self) -> None:
+        while not self.stopped.wait(self.TICK):
+            with self.lock:
+                if self.bar is not None and self.bar.n != self.bar.total:
+                    self.bar.refresh()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import deque
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -71,14 +72,31 @@ class StrictError(RuntimeError):
     """Raised under ``strict`` at the first bad input; nothing has been written."""
 
 
+#: The stages a job reports to ``on_progress(stage, done, total)``, in the order they come:
+#: the first reading of the inputs (documents counted; ``total`` is ``None``, not yet known),
+#: the cleaning of the shards (documents in the shards finished, of those the reading counted),
+#: the cluster stage (its steps done, of how many it has, or ``None`` where it cannot say),
+#: the writing of the outputs (documents written out, of those cleaned).  ``index add``
+#: reports the first two only.  ``done`` and ``total`` are counts so far, not increments;
+#: each stage's last call has its final count.
+READING, CLEANING, CLUSTERING, WRITING = "reading", "cleaning", "clustering", "writing"
+Progress = Callable[[str, int, "int | None"], None]
+
+
+def _no_progress(stage: str, done: int, total: int | None) -> None:
+    pass
+
+
 def run_job(inputs: Sequence[str], out: Path | str, options: RunOptions, *,
             on_error: Callable[[InputError], None] = lambda e: None,
             on_document: Callable[[Document, int], None] = lambda d, n: None,
+            on_progress: Progress = _no_progress,
             stdin: BinaryIO | None = None, engine: Executor | None = None) -> RunResult:
     """Clean ``inputs`` into the folder ``out``; see the module docstring.
 
     ``on_error`` is called with each bad input as it is met, ``on_document``
-    with each document read and its size in bytes (for progress bars).  The
+    with each document read and its size in bytes, ``on_progress`` with each
+    stage's counts as they grow (for progress bars: see :data:`READING`).  The
     shards run on ``engine`` (entered here), by default the one ``options.engine``
     names; any :class:`~newsclean.engine.Executor` will do.  With
     ``options.index``, documents are also checked against the archive there, and
@@ -95,10 +113,12 @@ def run_job(inputs: Sequence[str], out: Path | str, options: RunOptions, *,
             unmark(out)
         sweep(out, keep=spool.folder.name)
         with _kept(stdin, inputs, spool.folder) as kept:
-            options = replace(options, census=_census(inputs, options, kept, engine))
-            batch = _process(inputs, options, spool, engine, backend, on_error, on_document, kept)
+            census, read = _census(inputs, options, kept, engine, on_progress)
+            options = replace(options, census=census)
+            batch = _process(inputs, options, spool, engine, backend, on_error, on_document, kept,
+                             on_progress, read)
         if not spool.outputs.is_dir():
-            _write(batch, options, backend, archive, spool, started)
+            _write(batch, options, backend, archive, spool, started, on_progress)
         if archive:  # again after a kill: documents the archive holds are not added twice
             Deduplicator(options.dedup).remember(archive, batch.table, _now())
         publish(spool.outputs, out)
@@ -108,10 +128,11 @@ def run_job(inputs: Sequence[str], out: Path | str, options: RunOptions, *,
 
 
 def _write(batch: _Batch, options: RunOptions, backend: ClusteringBackend, archive: Archive | None, spool: Spool,
-           started: float) -> None:
+           started: float, on_progress: Progress = _no_progress) -> None:
     """Cluster the batch and write the run's outputs into :attr:`Spool.outputs`, all or none."""
     dedup = Deduplicator(options.dedup)
-    clustering = backend.cluster(dedup, batch.table, batch.document, archive, spool)
+    clustering = backend.cluster(dedup, batch.table, batch.document, archive, spool,
+                                 on_step=lambda done, total: on_progress(CLUSTERING, done, total))
     batch.stats.stages[CLUSTER] = dedup.stats[CLUSTER]
 
     def summarise(written: int, characters: int) -> dict:
@@ -125,21 +146,25 @@ def _write(batch: _Batch, options: RunOptions, backend: ClusteringBackend, archi
     with OutputDir(spool.outputs.with_name("outputs.partial")) as staged:
         write_outputs(staged, batch.records(), clustering, batch.stats, summarise,
                       drop_duplicates=options.drop_duplicates, flag_orphans=options.orphans != "keep",
-                      run_started=started)
+                      run_started=started,
+                      on_record=lambda done: on_progress(WRITING, done, batch.table.documents))
         staged.seal(spool.outputs)
 
 
 def add_to_index(inputs: Sequence[str], options: RunOptions, *,
                  on_error: Callable[[InputError], None] = lambda e: None,
                  on_document: Callable[[Document, int], None] = lambda d, n: None,
+                 on_progress: Progress = _no_progress,
                  stdin: BinaryIO | None = None) -> RunResult:
-    """Clean ``inputs`` and add them to the archive ``options.index``, writing no corpus."""
+    """Clean ``inputs`` and add them to the archive ``options.index``, writing no corpus; the
+    callbacks are :func:`run_job`'s."""
     with _archive(options) as archive, _engine(options) as engine, _scratch() as work:
         spool = Spool.open(work, _manifest(inputs, options), resume=False)
         with _kept(stdin, inputs, spool.folder) as kept:
-            options = replace(options, census=_census(inputs, options, kept, engine))
+            census, read = _census(inputs, options, kept, engine, on_progress)
+            options = replace(options, census=census)
             batch = _process(inputs, options, spool, engine, clustering_for(engine),
-                             on_error, on_document, kept)
+                             on_error, on_document, kept, on_progress, read)
         added = Deduplicator(options.dedup).remember(archive, batch.table, _now())
         spool.remove()
         return RunResult(batch.documents, batch.errors, {"added": added, **archive.stats()})
@@ -177,12 +202,15 @@ class _Batch:
 
 
 def _process(inputs, options: RunOptions, spool: Spool, engine: Executor, backend: ClusteringBackend,
-             on_error, on_document, stdin) -> _Batch:
+             on_error, on_document, stdin, on_progress: Progress = _no_progress, expected: int | None = None) -> _Batch:
     """Read every input, cut the documents into shards, and run the per-document stages and
     fingerprinting on each shard not already in ``spool``, on ``engine``; the batch's
-    fingerprints as ``backend`` will cluster them."""
+    fingerprints as ``backend`` will cluster them.  ``on_progress`` is told the documents
+    of the shards finished (or reused), of the ``expected`` the census counted."""
     batch = _Batch(spool)
     start = time.perf_counter()
+    cleaned = 0
+    in_flight: deque[int] = deque()  # the documents of each shard sent to the engine, in order
 
     def shards() -> Iterator[Shard]:
         documents: list[Document] = []
@@ -209,13 +237,22 @@ def _process(inputs, options: RunOptions, spool: Spool, engine: Executor, backen
             batch.shards += 1
 
     def to_do(shard: Shard) -> bool:
+        nonlocal cleaned
         done = spool.done(shard.number)
         batch.resumed += done
+        if done:
+            cleaned += len(shard.documents)
+            on_progress(CLEANING, cleaned, expected)
+        else:
+            in_flight.append(len(shard.documents))
         return not done
 
+    on_progress(CLEANING, 0, expected)
     step = ProcessShard.of(options, spool, run=uuid.uuid4().hex)
     for _ in engine.map(step, filter(to_do, shards())):  # each worker saves its shards into the spool
-        pass
+        cleaned += in_flight.popleft()
+        on_progress(CLEANING, cleaned, expected)
+    on_progress(CLEANING, batch.documents, batch.documents)  # the inputs may have changed since the census
     batch.process_seconds = time.perf_counter() - start
     sizes = []
     for number in range(batch.shards):
@@ -247,18 +284,30 @@ def _kept(stdin: BinaryIO | None, inputs: Sequence[str], folder: Path) -> Iterat
         yield reread
 
 
-def _census(inputs: Sequence[str], options: RunOptions, stdin: BinaryIO | None, engine: Executor) -> Census:
+def _census(inputs: Sequence[str], options: RunOptions, stdin: BinaryIO | None, engine: Executor,
+            on_progress: Progress = _no_progress) -> tuple[Census, int]:
     """The furniture shapes the documents of ``inputs`` share (a first reading of them), counted
-    a shard's worth of documents at a time on ``engine`` and merged in order."""
+    a shard's worth of documents at a time on ``engine`` and merged in order; and how many
+    documents there are (``on_progress`` is told them as they are counted)."""
     census = LineCensus(RepairRules.load(options.rules_dir, options.no_default_rules))
     texts = (item.text for item in read_inputs(inputs, id_field=options.id_field, text_field=options.text_field,
                                                stdin=stdin) if isinstance(item, Document))
-    for counts in engine.map(CountLines(options.rules_dir, options.no_default_rules),
-                             iter(lambda: list(itertools.islice(texts, options.shard_docs)), [])):
+    in_flight: deque[int] = deque()  # the documents of each chunk sent to the engine, in order
+
+    def chunks() -> Iterator[list[str]]:
+        for chunk in iter(lambda: list(itertools.islice(texts, options.shard_docs)), []):
+            in_flight.append(len(chunk))
+            yield chunk
+
+    counted = 0
+    on_progress(READING, 0, None)
+    for counts in engine.map(CountLines(options.rules_dir, options.no_default_rules), chunks()):
         census.merge(counts)
+        counted += in_flight.popleft()
+        on_progress(READING, counted, None)
     if stdin is not None and "-" in inputs:
         stdin.seek(0)
-    return census.close()
+    return census.close(), counted
 
 
 def _manifest(inputs: Sequence[str], options: RunOptions) -> dict:

@@ -33,22 +33,27 @@ from .io.write import COMPLETION_MARKER, OutputDir
 
 def write_outputs(staged: OutputDir, records: Iterable[tuple[int, str, dict]], clustering: Clustering,
                   stats: RunStats, summarise: Callable[[int, int], dict], *, drop_duplicates: bool,
-                  flag_orphans: bool, run_started: float | None = None) -> dict:
+                  flag_orphans: bool, run_started: float | None = None,
+                  on_record: Callable[[int], None] = lambda done: None) -> dict:
     """Write the four outputs into ``staged`` and return the content of ``stats.json``.
 
     ``records`` are ``(document number, spooled line, record)`` in document order;
     ``summarise(written, characters)`` gives ``stats.json``'s content, with a ``timings``
     entry this adds the writing's seconds to (and the run's, from ``run_started``).  The
-    flags clustering adds are counted in ``stats``."""
+    flags clustering adds are counted in ``stats``.  ``on_record`` is told how many of
+    ``records`` have gone into ``corpus.jsonl`` (written, or dropped as duplicates), as they
+    go, and last how many there were."""
     started = time.perf_counter()
     report = ReportBuilder()
     written = characters = 0
+    counted = _Counted(records, on_record)
     with staged.open("corpus.jsonl") as f:
-        for line, record in _final(records, clustering, stats, drop_duplicates, flag_orphans):
+        for line, record in _final(counted, clustering, stats, drop_duplicates, flag_orphans):
             f.write(line)
             report.add(record)
             written += 1
             characters += len(record["text"])
+    on_record(counted.done)
     with staged.open("duplicates.jsonl") as f:
         for record in clustering.records:
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -61,6 +66,19 @@ def write_outputs(staged: OutputDir, records: Iterable[tuple[int, str, dict]], c
         summary["timings"]["total"] = round(time.perf_counter() - run_started, 3)
     staged.write_json(COMPLETION_MARKER, summary)
     return summary
+
+
+class _Counted:
+    """``records``, telling ``on_record`` how many have gone through before each is taken."""
+
+    def __init__(self, records: Iterable, on_record: Callable[[int], None]):
+        self.records, self.on_record, self.done = records, on_record, 0
+
+    def __iter__(self) -> Iterator:
+        for record in self.records:
+            self.on_record(self.done)
+            self.done += 1
+            yield record
 
 
 def _final(records: Iterable[tuple[int, str, dict]], clustering: Clustering, stats: RunStats,

@@ -26,6 +26,14 @@ if TYPE_CHECKING:
     from .deduplicator import Deduplicator
 
 
+#: ``on_step(done, total)``: the cluster stage's steps done, of ``total`` (or ``None``).
+Step = Callable[[int, "int | None"], None]
+
+
+def _no_step(done: int, total: int | None) -> None:
+    pass
+
+
 class ClusteringBackend(Protocol):
     """Where the ``cluster`` stage runs."""
 
@@ -35,9 +43,11 @@ class ClusteringBackend(Protocol):
         (an archive run matches and stores them all)."""
 
     def cluster(self, dedup: "Deduplicator", table: FingerprintTable, document: Callable[[int], "Document"],
-                archive: "Archive | None", reader: ShardReader) -> Clustering:
+                archive: "Archive | None", reader: ShardReader, on_step: Step = _no_step) -> Clustering:
         """The clusters of the run (and the archive), as :meth:`~newsclean.dedup.Deduplicator.cluster`
-        finds them; sets ``dedup.stats["cluster"]``."""
+        finds them; sets ``dedup.stats["cluster"]``.  ``on_step(done, total)`` is told the
+        steps done as they finish (``total`` ``None`` where it is not known), and last with
+        ``done == total``."""
 
 
 @dataclass
@@ -54,12 +64,27 @@ class LocalClustering:
         forms the groups from them."""
         return PrintTable.gather(sizes, reader.prints)
 
-    def cluster(self, dedup, table, document, archive, reader) -> Clustering:
-        run, workers = self.engine.map, self.engine.cpus
+    def cluster(self, dedup, table, document, archive, reader, on_step: Step = _no_step) -> Clustering:
+        """Without an archive, each of the :data:`~newsclean.dedup.pool_cluster.STEPS` steps
+        mapped over the workers is one step done; with one, the pairs verified there are one
+        step, and the clusters built here the other."""
+        total = pool_cluster.STEPS if archive is None else 2
+        done = 0
+
+        def run(task, items):  # the engine's map, counting the steps as they finish
+            nonlocal done
+            yield from self.engine.map(task, items)
+            done += 1
+            on_step(done, total)
+
+        on_step(0, total)
+        workers = self.engine.cpus
         if archive is None:
             return pool_cluster.cluster(dedup, table, reader, run, workers)
-        return Clustering.of(*dedup.cluster(
+        found = Clustering.of(*dedup.cluster(
             table, document, archive, lambda whole: pool_cluster.similar_pairs(dedup, whole, reader, run, workers)))
+        on_step(total, total)
+        return found
 
 
 @dataclass
@@ -75,12 +100,17 @@ class RayClustering:
         and reads what it is asked for, unless ``whole`` asks for every paragraph in memory."""
         return PrintTable.gather(sizes, reader.prints) if whole else ShardTable(reader, shard_bases(sizes))
 
-    def cluster(self, dedup, table, document, archive, reader) -> Clustering:
+    def cluster(self, dedup, table, document, archive, reader, on_step: Step = _no_step) -> Clustering:
+        """Ray Data's steps are lazy and not counted here: one step, done when all is."""
+        on_step(0, None)
         if archive is None:
-            return ray_cluster.cluster(dedup, reader, table.shard_bases, self.cpus)
-        return Clustering.of(*dedup.cluster(
-            table, document, archive,
-            lambda whole: band_shuffle.similar_pairs(reader, whole.shard_bases, dedup.options, self.cpus)))
+            found = ray_cluster.cluster(dedup, reader, table.shard_bases, self.cpus)
+        else:
+            found = Clustering.of(*dedup.cluster(
+                table, document, archive,
+                lambda whole: band_shuffle.similar_pairs(reader, whole.shard_bases, dedup.options, self.cpus)))
+        on_step(1, 1)
+        return found
 
 
 def clustering_for(engine: "Executor") -> ClusteringBackend:

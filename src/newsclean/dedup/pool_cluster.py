@@ -42,6 +42,9 @@ TASK_ROWS = 1 << 15
 #: worker finishing early takes another, few enough that each reads many keys at once.
 TASKS_PER_WORKER = 4
 
+#: The steps above: each maps its tasks over the workers once (a progress bar counts them).
+STEPS = 4
+
 Map = Callable[[Callable, Iterable], Iterator]
 
 
