@@ -173,6 +173,18 @@ class SqliteArchive(Archive):
         return found
 
     @store_errors
+    def by_id(self, ids: Sequence[str]) -> dict[str, ArchivedDocument]:
+        """``id -> ArchivedDocument`` (without its paragraph keys) for the archived ids of ``ids``."""
+        found = {}
+        ids = list(ids)
+        for start in range(0, len(ids), LOOKUP_CHUNK):
+            chunk = ids[start:start + LOOKUP_CHUNK]
+            found.update((r[0], ArchivedDocument(r[0], r[1], r[3], [], r[2])) for r in self._db.execute(
+                f"SELECT id, source, first_seen, key FROM documents WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk))
+        return found
+
+    @store_errors
     def stats(self) -> dict:
         """What the archive holds (the keys are :meth:`~newsclean.dedup.archive.base.Archive.stats`'s)."""
         count = lambda table: self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: E731
