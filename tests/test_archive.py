@@ -273,3 +273,25 @@ def test_a_resent_archived_id_is_the_archived_document_seen_again(tmp_path):
     check_resent(tmp_path, str(tmp_path / "archive.sqlite"))
 
 
+
+def test_a_run_leaves_no_lock_file_next_to_the_archive_or_in_its_output(batches, tmp_path):
+    """The archive is locked by an OS lock on the file itself (there is no ``archive.sqlite.lock``)
+    and the output folder's lock file is removed, while still held, when the run ends: after a
+    run, an ``index add``, a run refused because another holds the archive, and a failed run."""
+    first, second = batches
+    archives = tmp_path / "archives"
+    index = str(archives / "archive.sqlite")
+    assert run(first, "--out", str(tmp_path / "one"), "--index", index).exit_code == 0
+    assert CliRunner().invoke(main, ["index", "add", second, "--index", index, "-q"]).exit_code == 0
+    assert sorted(p.name for p in archives.iterdir()) == ["archive.sqlite"]
+    assert sorted(p.name for p in (tmp_path / "one").iterdir()) == \
+        ["corpus.jsonl", "duplicates.jsonl", "report.html", "stats.json"]
+    with open_archive(index, DedupOptions().settings):
+        refused = run(second, "--out", str(tmp_path / "two"), "--index", index)
+    assert refused.exit_code == 3 and "in use by another run" in refused.stderr
+    assert not (tmp_path / "two").exists()
+    failed = run(second, "--out", str(tmp_path / "one"), "--index", index, "--convert", "bogus")
+    assert failed.exit_code == 3
+    assert sorted(p.name for p in archives.iterdir()) == ["archive.sqlite"]
+    assert sorted(p.name for p in (tmp_path / "one").iterdir()) == \
+        ["corpus.jsonl", "duplicates.jsonl", "report.html", "stats.json"]
