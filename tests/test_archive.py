@@ -295,3 +295,45 @@ def test_a_run_leaves_no_lock_file_next_to_the_archive_or_in_its_output(batches,
     assert sorted(p.name for p in archives.iterdir()) == ["archive.sqlite"]
     assert sorted(p.name for p in (tmp_path / "one").iterdir()) == \
         ["corpus.jsonl", "duplicates.jsonl", "report.html", "stats.json"]
+
+
+def test_an_archive_a_failed_run_made_is_removed_while_locked_and_a_waiting_opener_locks_afresh(batches, tmp_path,
+                                                                                                  monkeypatch):
+    """A run that fails leaves no new, empty archive: it removes the file while still holding
+    its lock.  A run that opened the file just before and wins the lock after finds the file it
+    locked gone from the path, and makes and locks a new one (no lock on a removed file)."""
+    from newsclean.dedup.archive.sqlite import SqliteArchive, _lock
+    settings = DedupOptions().settings
+    path = tmp_path / "archive.sqlite"
+    archive = SqliteArchive.open(path, settings)
+    early = os.open(path, os.O_RDWR)  # what a second run holds between its open and its lock
+    archive.discard()
+    assert not path.exists()
+    os.close(early)
+    import fcntl
+    from newsclean.dedup.archive import sqlite as module
+    calls = []
+
+    class Removing:  # the holder removes the file between this opener's open and its lock
+        LOCK_EX, LOCK_NB = fcntl.LOCK_EX, fcntl.LOCK_NB
+
+        @staticmethod
+        def flock(fd, how):
+            calls.append(fd)
+            if len(calls) == 1:
+                path.unlink()
+            fcntl.flock(fd, how)
+
+    monkeypatch.setattr(module, "fcntl", Removing)
+    fd = _lock(path)
+    try:
+        assert len(calls) == 2 and os.fstat(fd).st_nlink == 1 and os.path.samestat(os.fstat(fd), os.stat(path))
+    finally:
+        os.close(fd)
+    monkeypatch.undo()
+    path.unlink()
+    first, _ = batches
+    assert run(first, "--out", str(tmp_path / "one"), "--index", str(path)).exit_code == 0
+    SqliteArchive.open(path, settings).discard()  # not made by this opener, and not empty: kept
+    with read_archive(path) as archive:
+        assert archive.stats()["documents"] == 2
