@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from newsclean.cli import main
 from newsclean.dedup import DedupOptions
-from newsclean.dedup.archive import ArchiveError, open_archive
+from newsclean.dedup.archive import ArchiveError, open_archive, read_archive
 from conftest import SAMPLES, read_jsonl
 
 GOLDEN = (SAMPLES / "expected" / "seed.txt").read_text(encoding="utf-8").split("\n")
@@ -230,3 +230,110 @@ def test_an_analysed_archive_is_still_an_archive(batches, tmp_path):
     second_run = run(second, "--out", str(tmp_path / "two"), "--index", str(index))
     assert second_run.exit_code == 0, second_run.stderr
     assert ("document", "a1", "b1") in pairs(tmp_path / "two")
+
+
+def resend(tmp_path, index):
+    """Archive ``wuyang-gbk``, then run a batch of it again (its id re-sent) and an exact copy of
+    it under a new id, against ``index``: the second run's corpus by id and its clusters."""
+    text = (SAMPLES / "input" / "wuyang-gbk.txt").read_bytes()
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir(), second.mkdir()
+    (first / "wuyang-gbk.txt").write_bytes(text)
+    (second / "wuyang-gbk.txt").write_bytes(text)
+    (second / "wuyang-copy.txt").write_bytes(text)
+    assert run(str(first), "--out", str(tmp_path / "one"), "--index", index).exit_code == 0
+    seen = read_jsonl(tmp_path / "one" / "corpus.jsonl")
+    again = run(str(second), "--out", str(tmp_path / "two"), "--index", index)
+    assert again.exit_code == 0, again.stderr
+    corpus = {d["id"]: d for d in read_jsonl(tmp_path / "two" / "corpus.jsonl")}
+    return seen, corpus, read_jsonl(tmp_path / "two" / "duplicates.jsonl")
+
+
+def check_resent(tmp_path, index):
+    """A re-sent id is the archived document seen again: not a copy of itself; its copy
+    clusters with it, and the cluster shows it as the archived document, first seen in the
+    first run, kept (``--keep first``: the earliest copy); the archive does not add it again."""
+    seen, corpus, clusters = resend(tmp_path, index)
+    assert corpus["wuyang-gbk"]["duplicate_of"] is None and corpus["wuyang-copy"]["duplicate_of"] == "wuyang-gbk"
+    assert [c["level"] for c in clusters] == ["document"]
+    cluster = clusters[0]
+    assert [m["id"] for m in cluster["members"]] == ["wuyang-gbk", "wuyang-copy"]
+    assert cluster["kept"] == {"id": "wuyang-gbk"}
+    resent, copy = cluster["members"]
+    assert resent["archived"]["source"].endswith("first/wuyang-gbk.txt") and "archived" not in copy
+    assert resent["text"] == corpus["wuyang-gbk"]["text"]  # the batch's text: it was read again
+    with read_archive(index) as archive:
+        assert archive.stats()["documents"] == 2
+        first_seen = archive.by_id(["wuyang-gbk"])["wuyang-gbk"].first_seen
+    assert resent["archived"]["first_seen"] == first_seen
+    assert seen[0]["id"] == "wuyang-gbk"
+
+
+def test_a_resent_archived_id_is_the_archived_document_seen_again(tmp_path):
+    check_resent(tmp_path, str(tmp_path / "archive.sqlite"))
+
+
+
+def test_a_run_leaves_no_lock_file_next_to_the_archive_or_in_its_output(batches, tmp_path):
+    """The archive is locked by an OS lock on the file itself (there is no ``archive.sqlite.lock``)
+    and the output folder's lock file is removed, while still held, when the run ends: after a
+    run, an ``index add``, a run refused because another holds the archive, and a failed run."""
+    first, second = batches
+    archives = tmp_path / "archives"
+    index = str(archives / "archive.sqlite")
+    assert run(first, "--out", str(tmp_path / "one"), "--index", index).exit_code == 0
+    assert CliRunner().invoke(main, ["index", "add", second, "--index", index, "-q"]).exit_code == 0
+    assert sorted(p.name for p in archives.iterdir()) == ["archive.sqlite"]
+    assert sorted(p.name for p in (tmp_path / "one").iterdir()) == \
+        ["corpus.jsonl", "duplicates.jsonl", "report.html", "stats.json"]
+    with open_archive(index, DedupOptions().settings):
+        refused = run(second, "--out", str(tmp_path / "two"), "--index", index)
+    assert refused.exit_code == 3 and "in use by another run" in refused.stderr
+    assert not (tmp_path / "two").exists()
+    failed = run(second, "--out", str(tmp_path / "one"), "--index", index, "--convert", "bogus")
+    assert failed.exit_code == 3
+    assert sorted(p.name for p in archives.iterdir()) == ["archive.sqlite"]
+    assert sorted(p.name for p in (tmp_path / "one").iterdir()) == \
+        ["corpus.jsonl", "duplicates.jsonl", "report.html", "stats.json"]
+
+
+def test_an_archive_a_failed_run_made_is_removed_while_locked_and_a_waiting_opener_locks_afresh(batches, tmp_path,
+                                                                                                  monkeypatch):
+    """A run that fails leaves no new, empty archive: it removes the file while still holding
+    its lock.  A run that opened the file just before and wins the lock after finds the file it
+    locked gone from the path, and makes and locks a new one (no lock on a removed file)."""
+    from newsclean.dedup.archive.sqlite import SqliteArchive, _lock
+    settings = DedupOptions().settings
+    path = tmp_path / "archive.sqlite"
+    archive = SqliteArchive.open(path, settings)
+    early = os.open(path, os.O_RDWR)  # what a second run holds between its open and its lock
+    archive.discard()
+    assert not path.exists()
+    os.close(early)
+    import fcntl
+    from newsclean.dedup.archive import sqlite as module
+    calls = []
+
+    class Removing:  # the holder removes the file between this opener's open and its lock
+        LOCK_EX, LOCK_NB = fcntl.LOCK_EX, fcntl.LOCK_NB
+
+        @staticmethod
+        def flock(fd, how):
+            calls.append(fd)
+            if len(calls) == 1:
+                path.unlink()
+            fcntl.flock(fd, how)
+
+    monkeypatch.setattr(module, "fcntl", Removing)
+    fd = _lock(path)
+    try:
+        assert len(calls) == 2 and os.fstat(fd).st_nlink == 1 and os.path.samestat(os.fstat(fd), os.stat(path))
+    finally:
+        os.close(fd)
+    monkeypatch.undo()
+    path.unlink()
+    first, _ = batches
+    assert run(first, "--out", str(tmp_path / "one"), "--index", str(path)).exit_code == 0
+    SqliteArchive.open(path, settings).discard()  # not made by this opener, and not empty: kept
+    with read_archive(path) as archive:
+        assert archive.stats()["documents"] == 2

@@ -17,7 +17,7 @@ from newsclean.dedup import DedupOptions
 from newsclean.dedup.archive import Archive, ArchivedDocument, ArchiveError, open_archive, read_archive
 from newsclean.dedup.archive.redis import LOCK, LOCK_SECONDS, RENEW_SECONDS
 from conftest import read_jsonl
-from test_archive import batches, pairs, run  # noqa: F401 (the fixture)
+from test_archive import batches, check_resent, pairs, run  # noqa: F401 (the fixture)
 from test_lifecycle import DOCUMENTS, SHARDS, corpus, invoke, kill, shards, start, wait_for  # noqa: F401 (the fixture)
 
 
@@ -155,3 +155,7 @@ def test_a_server_gone_while_the_archive_is_open_is_an_archive_error(redis_url):
             redis.Redis.from_url(redis_url).shutdown(nosave=True)
         with pytest.raises(ArchiveError, match=f"cannot use the archive {redis_url}: "):
             archive.candidates(np.zeros((1, 32), dtype=np.uint32))
+
+
+def test_a_resent_archived_id_is_the_archived_document_seen_again_in_redis(tmp_path, redis_url):
+    check_resent(tmp_path, redis_url)

@@ -244,3 +244,66 @@ def test_index_add_lists_only_the_options_it_uses():
         assert shared in index_add, shared
     refused = CliRunner().invoke(main, ["index", "add", str(SEED), "--index", "x.sqlite", "--keep", "longest"])
     assert refused.exit_code == 2 and "No such option '--keep'" in refused.output, refused.output
+
+
+# -- issue 19: an empty input, a failed start, explain's header for --stage ------------------
+
+def test_issue19_an_empty_folder_or_one_of_unread_files_is_an_error_that_names_them_and_writes_nothing(tmp_path):
+    """Nothing to read is bad input (exit 1), not an empty corpus that looks finished; the
+    files skipped for their suffix are named.  ``a.TXT`` is read: suffixes match in any case."""
+    empty, unread, some = tmp_path / "empty", tmp_path / "unread", tmp_path / "some"
+    empty.mkdir(), unread.mkdir(), some.mkdir()
+    for name in ("b.md", "c.json"):
+        (unread / name).write_text("临颍县", encoding="utf-8")
+    for folder, out in ((empty, tmp_path / "o1"), (unread, tmp_path / "o2")):
+        result = CliRunner().invoke(main, ["run", str(folder), "--out", str(out)])
+        assert result.exit_code == 1, result.stderr
+        assert f"nothing to read in {folder}" in result.stderr and "nothing was written" in result.stderr
+        assert not out.exists()  # no empty corpus, no work folder, no folder at all
+    result = CliRunner().invoke(main, ["run", str(unread), "--out", str(tmp_path / "o2")])
+    assert f"({unread / 'b.md'}, {unread / 'c.json'})" in result.stderr
+    for n in range(8):
+        (some / f"{n}.md").write_text("x", encoding="utf-8")
+    (some / "a.TXT").write_text("临颍县始终坚持围绕发展抓党建。", encoding="utf-8")
+    (some / ".hidden").write_text("x", encoding="utf-8")
+    read = CliRunner().invoke(main, ["run", str(some), "--out", str(tmp_path / "o3")])
+    assert read.exit_code == 0, read.stderr
+    assert [d["id"] for d in read_jsonl(tmp_path / "o3" / "corpus.jsonl")] == ["a"]
+    assert (f"warning: 8 file(s) not read (not .txt, .jsonl or .jsonl.gz): {some / '0.md'}, "
+            f"{some / '1.md'}, {some / '2.md'}, {some / '3.md'}, {some / '4.md'} and 3 more") in read.stderr
+    assert ".hidden" not in read.stderr
+    (some / "a.TXT").unlink()
+    (some / "blank.jsonl").write_text("\n", encoding="utf-8")  # a file, but no document in it
+    blank = CliRunner().invoke(main, ["run", str(some), "--out", str(tmp_path / "o4"),
+                                      "--index", str(tmp_path / "archive.sqlite")])
+    assert blank.exit_code == 1 and "nothing to read" in blank.stderr, blank.stderr
+    assert not (tmp_path / "o4").exists() and not (tmp_path / "archive.sqlite").exists()  # nor a new archive
+
+
+def test_issue19_a_run_that_fails_at_start_leaves_nothing(tmp_path):
+    """An unknown --convert is refused before the output folder, its work folder or the
+    archive is made; in a folder that was there, nothing new is left."""
+    there = tmp_path / "there"
+    there.mkdir()
+    (there / "notes.txt").write_text("x", encoding="utf-8")
+    for out in (tmp_path / "new" / "out", there):
+        result = CliRunner().invoke(main, ["run", str(SEED.parent), "--out", str(out), "--convert", "bogus",
+                                           "--index", str(tmp_path / "archive.sqlite")])
+        assert result.exit_code == 3 and "unknown OpenCC configuration 'bogus'" in result.stderr, result.stderr
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["there"]
+        assert [p.name for p in there.iterdir()] == ["notes.txt"]
+
+
+def test_issue19_explain_with_a_stage_counts_that_stages_edits_in_its_header(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert CliRunner().invoke(main, ["run", "seeds", "samples/input", "--out", str(tmp_path), "--convert", "t2s",
+                                     "-q"]).exit_code == 0
+    record = next(d for d in read_jsonl(tmp_path / "corpus.jsonl")  # one with edits of both stages
+                  if {"normalise", "repair"} <= {e["stage"] for e in d["edits"]})
+    stages = [e["stage"] for e in record["edits"]]
+    for stage in ("normalise", "repair"):
+        header = CliRunner().invoke(main, ["explain", record["id"], "--run", str(tmp_path),
+                                           "--stage", stage]).output.split("\n")[0]
+        assert header.startswith(f"{record['id']}: {stages.count(stage)} {stage} edits (of {len(stages)} in all)")
+    whole = CliRunner().invoke(main, ["explain", record["id"], "--run", str(tmp_path)]).output
+    assert whole.startswith(f"{record['id']}: {len(stages)} edits")

@@ -1,10 +1,10 @@
 """The ``newsclean`` command line: thin wrappers that parse options and call the library.
 
-Exit codes: 0 all inputs processed; 1 some inputs were bad (the good ones were
-still written); 2 the command line was wrong; 3 the run failed for its
-environment or setup (an OS error, bad rules, an archive or --resume refused)
-and wrote no new output; 4 an internal error (a bug; its traceback is saved to
-a file); 130 interrupted (SIGINT); 143 terminated (SIGTERM).
+Exit codes: 0 all inputs processed; 1 some inputs were bad (the good ones were still
+written), or the inputs held nothing to read (nothing was written); 2 the command line was
+wrong; 3 the run failed for its environment or setup (an OS error, bad rules, an archive
+or --resume refused) and wrote no new output; 4 an internal error (a bug; its traceback is
+saved to a file); 130 interrupted (SIGINT); 143 terminated (SIGTERM).
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from .io import InputError, OutputDir, OutputError
 from .io.write import held
 from .dedup.archive import ArchiveError, read_archive, unlock_archive
 from .engine import ENGINES, EngineError
-from .job import CLEANING, CLUSTERING, READING, WRITING, StrictError, add_to_index, run_job
+from .job import CLEANING, CLUSTERING, READING, WRITING, NothingToRead, StrictError, add_to_index, run_job
 from .names import DOCUMENT_STAGES
 from .options import SHARD_DOCS, RunOptions
 from .spool import ResumeError
@@ -205,6 +205,7 @@ def run(out, drop_duplicates, index_path, resume, quiet, **settings):
     """
     options = _run_options(drop_duplicates=drop_duplicates, index=index_path, resume=resume, **settings)
     result = _execute(lambda **hooks: run_job(settings["inputs"], out, options, **hooks), quiet, writes=out)
+    _warn_skipped(result, quiet)
     if not quiet:
         if result.resumed:
             click.echo(f"newsclean: resumed: {result.resumed} finished shard(s) reused", err=True)
@@ -232,6 +233,7 @@ def index_add(index_path, quiet, **settings):
     options = _run_options(index=index_path, **settings)
     result = _execute(lambda **hooks: add_to_index(settings["inputs"], options, **hooks), quiet,
                       writes=tempfile.gettempdir())
+    _warn_skipped(result, quiet)
     if not quiet:
         click.echo(f"newsclean: {result.documents} documents read, {result.stats['added']} new to {index_path} "
                    f"({result.stats['documents']} in all)", err=True)
@@ -273,6 +275,8 @@ def _execute(job, quiet: bool, writes: str):
         return job(on_error=on_error, on_progress=bar)
     except StrictError:
         raise click.ClickException("stopped at the first bad input (--strict); nothing was written") from None
+    except NothingToRead as err:  # exit code 1, as for bad input: the user named the wrong folder
+        raise click.ClickException(printable(str(err))) from None
     except (RuleError, ConfigError, ArchiveError, EngineError, ResumeError, OutputError) as err:
         raise SetupError(str(err)) from None
     except OSError as err:
@@ -282,6 +286,19 @@ def _execute(job, quiet: bool, writes: str):
                          "run again, with fewer --workers") from None
     finally:
         bar.close()
+
+
+def _warn_skipped(result, quiet: bool) -> None:
+    """Name the files of the input folders that were not read for their suffix (unless ``quiet``)."""
+    if result.skipped and not quiet:
+        names = ", ".join(str(p) for p in result.skipped[:SKIPPED_SHOWN])
+        more = len(result.skipped) - SKIPPED_SHOWN
+        click.echo(printable(f"newsclean: warning: {len(result.skipped)} file(s) not read (not .txt, .jsonl or "
+                             f".jsonl.gz): {names}" + (f" and {more} more" if more > 0 else "")), err=True)
+
+
+#: Skipped files a warning names; the rest are counted.
+SKIPPED_SHOWN = 5
 
 
 def _finish(result) -> None:

@@ -36,12 +36,13 @@ from .dedup.prints import FingerprintTable, PrintTable, locate
 from .document import Document
 from .engine import Executor, make_engine
 from .io import InputError, OutputDir, OutputError, read_inputs
-from .io.read import input_files
+from .io.read import Survey, survey
 from .outputs import write_outputs
 from .io.write import COMPLETION_MARKER, held, publish, sweep, unmark
 from .names import CLUSTER, READ
 from .options import RunOptions
 from .stats import RunStats
+from .normalize.normaliser import Normalise
 from .repair import RepairRules
 from .repair.census import Census, CountLines, LineCensus
 from .shards import Shard
@@ -57,6 +58,8 @@ class RunResult:
     stats: dict
     #: Shards a killed run had finished, reused by ``--resume``.
     resumed: int = 0
+    #: Files in the input folders that were not read, for their suffix.
+    skipped: list[Path] = field(default_factory=list)
 
     @property
     def bad_inputs(self) -> int:
@@ -87,6 +90,18 @@ def _no_progress(stage: str, done: int, total: int | None) -> None:
     pass
 
 
+class NothingToRead(RuntimeError):
+    """The inputs held no document and no bad input (an empty folder, or one whose files all
+    have suffixes that are not read); nothing has been written."""
+
+    def __init__(self, inputs: Sequence[str], found: Survey):
+        where = ", ".join(inputs)
+        why = (f": its files are not .txt, .jsonl or .jsonl.gz files ({found.skipped_names()})" if found.skipped
+               else "")
+        super().__init__(f"nothing to read in {where}{why}; nothing was written")
+        self.skipped = found.skipped
+
+
 def run_job(inputs: Sequence[str], out: Path | str, options: RunOptions, *,
             on_error: Callable[[InputError], None] = lambda e: None,
             on_document: Callable[[Document, int], None] = lambda d, n: None,
@@ -103,28 +118,76 @@ def run_job(inputs: Sequence[str], out: Path | str, options: RunOptions, *,
     added to it once the outputs are written, before they are moved into place.
     The run holds ``out`` (:func:`~newsclean.io.write.held`) and, once it has
     begun, removes the previous run's ``stats.json``.
+
+    A run that fails at start (options it cannot use, an archive it cannot open, an engine
+    that will not start, inputs that hold nothing to read: :class:`NothingToRead`) leaves
+    nothing behind: no work folder, and no ``out`` folder if it made it.  Once a shard is
+    finished, the work folder stays for ``--resume``.
     """
     started = time.perf_counter()
     _refuse_output_among_inputs(out, inputs)
-    with held(out) as out, _archive(options) as archive, (engine or _engine(options)) as engine:
-        backend = clustering_for(engine)
-        spool = Spool.open(out, _manifest(inputs, options), options.resume)
-        if not spool.outputs.is_dir():  # else the killed run that wrote them had unmarked the folder
-            unmark(out)
-        sweep(out, keep=spool.folder.name)
-        with _kept(stdin, inputs, spool.folder) as kept:
-            census, read = _census(inputs, options, kept, engine, on_progress)
-            options = replace(options, census=census)
-            batch = _process(inputs, options, spool, engine, backend, on_error, on_document, kept,
-                             on_progress, read)
-        if not spool.outputs.is_dir():
-            _write(batch, options, backend, archive, spool, started, on_progress)
-        if archive:  # again after a kill: documents the archive holds are not added twice
-            Deduplicator(options.dedup).remember(archive, batch.table, _now())
-        publish(spool.outputs, out)
-        spool.remove()
-        summary = json.loads((out / COMPLETION_MARKER).read_text(encoding="utf-8"))
-    return RunResult(batch.documents, batch.errors, summary, batch.resumed)
+    found = _check(inputs, options)
+    with held(out) as out, _started(out) as begun:
+        with _archive(options) as archive, (engine or _engine(options)) as engine:
+            backend = clustering_for(engine)
+            spool = begun(Spool.open(out, _manifest(inputs, options, found), options.resume))
+            if not spool.outputs.is_dir():  # else the killed run that wrote them had unmarked the folder
+                unmark(out)
+            sweep(out, keep=spool.folder.name)
+            with _kept(stdin, inputs, spool.folder) as kept:
+                census, read = _census(inputs, options, kept, engine, on_progress)
+                options = replace(options, census=census)
+                batch = _process(inputs, options, spool, engine, backend, on_error, on_document, kept,
+                                 on_progress, read)
+            _refuse_nothing_read(batch, inputs, found)
+            if not spool.outputs.is_dir():
+                _write(batch, options, backend, archive, spool, started, on_progress)
+            if archive:  # again after a kill: documents the archive holds are not added twice
+                Deduplicator(options.dedup).remember(archive, batch.table, _now())
+            publish(spool.outputs, out)
+            spool.remove()
+            summary = json.loads((out / COMPLETION_MARKER).read_text(encoding="utf-8"))
+    return RunResult(batch.documents, batch.errors, summary, batch.resumed, found.skipped)
+
+
+def _check(inputs: Sequence[str], options: RunOptions) -> Survey:
+    """Refuse, before anything is made, a run whose rules or ``--convert`` cannot be used, or
+    whose inputs hold nothing to read; what the inputs hold."""
+    Normalise.from_rules(options.rules_dir, options.no_default_rules, options.convert)
+    RepairRules.load(options.rules_dir, options.no_default_rules)
+    found = survey(inputs)
+    if found.nothing_to_read(inputs):
+        raise NothingToRead(inputs, found)
+    return found
+
+
+def _refuse_nothing_read(batch: "_Batch", inputs: Sequence[str], found: Survey) -> None:
+    """:class:`NothingToRead` if the inputs held neither a document nor a bad input (empty
+    files, empty standard input): an empty corpus would look like a finished run."""
+    if not batch.documents and not batch.errors:
+        batch.spool.remove()
+        raise NothingToRead(inputs, found)
+
+
+@contextlib.contextmanager
+def _started(out: Path) -> Iterator[Callable[[Spool], Spool]]:
+    """Track the work folder of a run in ``out``: the block hands it over (``begun(spool)``)
+    once made.  If the block fails before the folder holds a finished shard (or outputs), the
+    folder is removed: a run that failed at start leaves nothing behind.  Otherwise it stays,
+    for ``--resume``."""
+    made: list[Spool] = []
+
+    def begun(spool: Spool) -> Spool:
+        made.append(spool)
+        return spool
+
+    try:
+        yield begun
+    except BaseException:
+        for spool in made:
+            if not spool.outputs.is_dir() and not any(spool.folder.glob("shard-" + "[0-9]" * 6)):
+                spool.remove()
+        raise
 
 
 def _write(batch: _Batch, options: RunOptions, backend: ClusteringBackend, archive: Archive | None, spool: Spool,
@@ -158,16 +221,18 @@ def add_to_index(inputs: Sequence[str], options: RunOptions, *,
                  stdin: BinaryIO | None = None) -> RunResult:
     """Clean ``inputs`` and add them to the archive ``options.index``, writing no corpus; the
     callbacks are :func:`run_job`'s."""
+    found = _check(inputs, options)
     with _archive(options) as archive, _engine(options) as engine, _scratch() as work:
-        spool = Spool.open(work, _manifest(inputs, options), resume=False)
+        spool = Spool.open(work, _manifest(inputs, options, found), resume=False)
         with _kept(stdin, inputs, spool.folder) as kept:
             census, read = _census(inputs, options, kept, engine, on_progress)
             options = replace(options, census=census)
             batch = _process(inputs, options, spool, engine, clustering_for(engine),
                              on_error, on_document, kept, on_progress, read)
+        _refuse_nothing_read(batch, inputs, found)
         added = Deduplicator(options.dedup).remember(archive, batch.table, _now())
         spool.remove()
-        return RunResult(batch.documents, batch.errors, {"added": added, **archive.stats()})
+        return RunResult(batch.documents, batch.errors, {"added": added, **archive.stats()}, skipped=found.skipped)
 
 
 @dataclass
@@ -310,7 +375,7 @@ def _census(inputs: Sequence[str], options: RunOptions, stdin: BinaryIO | None, 
     return census.close(), counted
 
 
-def _manifest(inputs: Sequence[str], options: RunOptions) -> dict:
+def _manifest(inputs: Sequence[str], options: RunOptions, found: Survey) -> dict:
     """What makes a run the same run for ``--resume``: newsclean's version, the options
     that shape the output, and each input's size and modification time.  Standard input
     cannot be told apart from another stream, so it cannot be resumed."""
@@ -318,7 +383,7 @@ def _manifest(inputs: Sequence[str], options: RunOptions) -> dict:
         raise ResumeError("--resume needs files: standard input cannot be checked to be the same input")
     shaping = {k: v for k, v in asdict(options).items()
                if k not in ("workers", "engine", "ray_address", "resume", "census")}
-    files = [_identity(file) for name in inputs for file in input_files(name)]
+    files = [_identity(file) for file in found.files]
     return {"version": _version(), "options": shaping, "inputs": files}
 
 
@@ -351,8 +416,13 @@ def _archive(options: RunOptions) -> Iterator[Archive | None]:
     if not options.index:
         yield None
         return
-    with open_archive(options.index, options.dedup.settings) as archive:
+    archive = open_archive(options.index, options.dedup.settings)
+    try:
         yield archive
+    except BaseException:  # one this run made, still empty, is removed: a failed start leaves nothing
+        getattr(archive, "discard", archive.close)()
+        raise
+    archive.close()
 
 
 def _refuse_output_among_inputs(out: Path | str, inputs: Sequence[str]) -> None:

@@ -9,7 +9,11 @@ paragraph does not make two articles the same story.  Keys shorter than the
 n-gram size have no shingles; they are compared by exact equality instead, so
 distinct short texts never merge.  With an :class:`~newsclean.dedup.archive.Archive`,
 paragraphs are also matched against everything archived before, and archived
-copies join the clusters (first, so the earliest copy is kept by default).
+copies join the clusters (first, so the earliest copy is kept by default).  A
+document of the batch whose id the archive holds (a re-sent id) is the archived
+document seen again, not a copy of it: it is not matched against its archived
+self, and in a cluster it stands where the archived document would, with its
+first sighting (docs/archive.md).
 
 >>> from newsclean.document import Document
 >>> story = "近年来，临颍县始终坚持围绕发展抓党建、抓好党建促发展的理念，全面提升了全县基层党建水平。"
@@ -221,8 +225,11 @@ class Deduplicator:
 
     def _match_archive(self, archive: Archive, view: "View", pairs: dict) -> int:
         """Verified pairs between this batch's paragraphs and archived ones; the archived
-        paragraphs and documents join ``view``.  Returns the pair count."""
+        paragraphs and documents join ``view``, and the batch's documents whose ids the archive
+        holds are marked as seen before (:meth:`View.seen_again`).  Returns the pair count."""
         table = view.table
+        for d, entry in _in_order(table.ids, archive.by_id(table.ids)):
+            view.seen_again(d, _Archived(entry.id, entry.key, entry.source, entry.first_seen))
         found = [(first + row, item) for first, block in table.band_blocks()
                  for row, item in archive.candidates(block)]
         paragraphs = archive.paragraphs(item for _, item in found)
@@ -374,6 +381,8 @@ class View:
         self.table = table
         self._docs: list[_Archived] = []
         self._items: list[tuple[int, int, str]] = []
+        #: the batch's documents whose ids the archive holds, by number: their archived entries
+        self._again: dict[int, _Archived] = {}
 
     @property
     def documents(self) -> int:
@@ -391,7 +400,14 @@ class View:
         self._items.append((doc, paragraph, key))
         return self.items - 1
 
+    def seen_again(self, doc: int, entry: _Archived) -> None:
+        """Mark the batch's document ``doc`` as the archived document ``entry`` seen again (its
+        id was sent before): it ranks, and shows, as that archived document, with its text."""
+        self._again[doc] = entry
+
     def archived(self, doc: int) -> bool:
+        """Whether ``doc`` is an archived document, not one of this batch (a document of the batch
+        seen again is the batch's)."""
         return doc >= self.table.documents
 
     def id(self, doc: int) -> str:
@@ -413,14 +429,18 @@ class View:
         return self._items[n][2] if n >= 0 else self.table.item_key(item)
 
     def rank(self, doc: int) -> tuple:
-        """Archived copies first, oldest first; then this batch in input order."""
+        """Archived copies first, oldest first (a document of the batch seen again among them,
+        by its first sighting); then this batch in input order."""
         if self.archived(doc):
             return (0, self._docs[doc - self.table.documents].first_seen, doc)
+        if doc in self._again:
+            return (0, self._again[doc].first_seen, doc)
         return (1, "", doc)
 
     def member(self, doc: int, document: Callable[[int], Document], paragraph: int | None = None) -> Member:
         """A cluster member: document ``doc`` (or its ``paragraph``) with its text; an archived
-        copy with its source and first-seen time instead (its text is not kept)."""
+        copy with its source and first-seen time instead (its text is not kept); a document of
+        the batch seen again with both."""
         index = None if paragraph is None or paragraph == WHOLE else paragraph
         if self.archived(doc):
             entry = self._docs[doc - self.table.documents]
@@ -428,7 +448,19 @@ class View:
             member.archived = {"source": entry.source, "first_seen": entry.first_seen}
             return member
         text = document(doc).text
-        return Member(self.table.id(doc), text if index is None else text.split("\n")[index], index)
+        member = Member(self.table.id(doc), text if index is None else text.split("\n")[index], index)
+        if doc in self._again:
+            entry = self._again[doc]
+            member.archived = {"source": entry.source, "first_seen": entry.first_seen}
+        return member
+
+
+def _in_order(ids: Sequence[str], found: dict) -> Iterator[tuple[int, object]]:
+    """``(number, found[id])`` for each of ``ids`` (in order) that ``found`` holds."""
+    if found:
+        for number, i in enumerate(ids):
+            if i in found:
+                yield number, found[i]
 
 
 @functools.lru_cache(maxsize=4)

@@ -83,20 +83,74 @@ def read_inputs(inputs: Sequence[str], *, id_field: str = "id", text_field: str 
 
 def input_files(name: str) -> list[Path]:
     """The files the input ``name`` stands for: those :func:`walk` finds in a folder, else itself."""
-    path = Path(name)
-    with contextlib.suppress(OSError):  # what cannot be looked at is named when it is read
-        if path.is_dir():
-            return [p for p in walk(path) if isinstance(p, Path)]
-    return [path]
+    return survey([name]).files
 
 
-def walk(root: Path) -> Iterator[Path | InputError]:
+@dataclass
+class Survey:
+    """What a run's inputs hold, looked at before they are read (:func:`survey`)."""
+
+    #: the files that will be read (a path that cannot be looked at too: it is named when read)
+    files: list[Path]
+    #: the files in the input folders that are not read, for their suffix (hidden files aside)
+    skipped: list[Path]
+    #: the problems met walking the folders (named again when they are read)
+    problems: int = 0
+
+    def nothing_to_read(self, inputs: Sequence[str]) -> bool:
+        """Whether the inputs hold nothing to read at all: no file, no problem to name, no stdin."""
+        return not self.files and not self.problems and "-" not in inputs
+
+    def skipped_names(self, shown: int = 5) -> str:
+        """The skipped files, the first ``shown`` named and the rest counted.
+
+        >>> Survey([], [Path(f"in/{n}.md") for n in range(7)]).skipped_names(2)
+        'in/0.md, in/1.md and 5 more'
+        """
+        names = ", ".join(str(p) for p in self.skipped[:shown])
+        more = len(self.skipped) - shown
+        return names + (f" and {more} more" if more > 0 else "")
+
+
+def survey(inputs: Sequence[str]) -> Survey:
+    """The files the ``inputs`` (paths, or ``-``) stand for, and those their folders hold that
+    are not read: what :func:`walk` finds in a folder, else the path itself.
+
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for name in ("a.TXT", "b.md", "c.json", ".DS_Store"): _ = (root / name).write_text("x")
+    >>> found = survey([str(root)])
+    >>> [p.name for p in found.files], [p.name for p in found.skipped]
+    (['a.TXT'], ['b.md', 'c.json'])
+    """
+    found = Survey([], [])
+    for name in inputs:
+        if name == "-":
+            continue
+        path = Path(name)
+        try:
+            folder = path.is_dir()
+        except OSError:  # what cannot be looked at is named when it is read
+            folder = False
+        if not folder:
+            found.files.append(path)
+            continue
+        for item in walk(path, skipped=found.skipped):
+            if isinstance(item, Path):
+                found.files.append(item)
+            else:
+                found.problems += 1
+    return found
+
+
+def walk(root: Path, skipped: list[Path] | None = None) -> Iterator[Path | InputError]:
     """The files under ``root`` that we read, sorted by relative path (deterministic ids and
     output), and an InputError for each folder that cannot be listed, each symlink that leads
     nowhere, back up the tree or to a folder already read, and each output folder of a run in
     progress (which holds its lock: a link to this run's ``--out``).  Symlinked folders are
     followed; newsclean's own hidden files (``.newsclean-*``: work folders, locks) are never
-    read.  It keeps its own stack: a tree may be thousands of folders deep.
+    read.  It keeps its own stack: a tree may be thousands of folders deep.  The files it does
+    not read for their suffix are added to ``skipped``, if given (hidden ones aside).
 
     >>> import tempfile
     >>> root = Path(tempfile.mkdtemp())
@@ -121,6 +175,8 @@ def walk(root: Path) -> Iterator[Path | InputError]:
         if not stat.S_ISDIR(found.st_mode):
             if _known(path.name):
                 yield path if stat.S_ISREG(found.st_mode) else InputError(str(path), _not_a_file(found))
+            elif skipped is not None and not path.name.startswith("."):
+                skipped.append(path)
             continue
         key = (found.st_dev, found.st_ino)
         if key in read:

@@ -44,10 +44,16 @@ class OutputError(RuntimeError):
 def held(out: Path | str) -> Iterator[Path]:
     """The folder ``out`` (created if missing), held by this process while the block runs;
     :class:`OutputError` if another process holds it.  The hold is an OS lock, so it ends with
-    the process, however that ends."""
+    the process, however that ends.  The folders it made are removed at the end if they are
+    empty: a run that failed at start leaves nothing behind."""
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    lock = lock_file(out / LOCK)
+    while True:
+        made = _make_folders(out)
+        try:
+            lock = lock_file(out / LOCK)
+            break
+        except FileNotFoundError:  # another process removed the empty folder it had made: make it again
+            continue
     if lock is None:
         raise OutputError(f"{out} is in use by another run; try again when it has finished")
     try:
@@ -55,6 +61,19 @@ def held(out: Path | str) -> Iterator[Path]:
     finally:
         (out / LOCK).unlink(missing_ok=True)  # while still locked: no one may lock a file being removed
         os.close(lock)
+        for folder in made:  # innermost first; one another process has put something in stays
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+
+
+def _make_folders(out: Path) -> list[Path]:
+    """Make the folder ``out`` and the folders above it that are missing; those made, innermost
+    first."""
+    missing = [folder for folder in (out, *out.parents) if not folder.exists()]
+    out.mkdir(parents=True, exist_ok=True)
+    return missing
 
 
 def lock_file(path: Path) -> int | None:

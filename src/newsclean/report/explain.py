@@ -12,6 +12,14 @@ normalise/fullwidth_alnum at 5
 repair/page_break_repeated_char at 1 (repeated 带, word 带动)
   - 带[⏎⏎带]动600余户
   + 带[]动600余户
+
+With ``stage``, the header counts that stage's edits only (and says how many there are in all):
+
+>>> print("\\n".join(explain(record, color=False, stage="normalise")))
+a: 1 normalise edits (of 2 in all)
+normalise/fullwidth_alnum at 5
+  - 带⏎⏎带动[６００]余户
+  + 带⏎⏎带动[600]余户
 """
 from __future__ import annotations
 
@@ -32,9 +40,11 @@ def explain(record: dict, *, color: bool = True, stage: str | None = None) -> It
     change before (red) and after (green), the changed part in brackets.  Control and bidi
     characters are shown as escapes (``\\x1b``), so the lines cannot drive the terminal."""
     edits = [Edit.from_json(e) for e in record["edits"]]
-    layout = sum(1 for e in edits if e.rule == PARAGRAPH_BREAK)
+    counted = [e for e in edits if stage is None or e.stage == stage]
+    layout = sum(1 for e in counted if e.rule == PARAGRAPH_BREAK)
     flags = ", ".join(str(f["kind"]) for f in record["flags"])
-    yield printable(f"{record['id']}: {len(edits)} edits" + (f", flags: {flags}" if flags else "")
+    count = f"{len(edits)} edits" if stage is None else f"{len(counted)} {stage} edits (of {len(edits)} in all)"
+    yield printable(f"{record['id']}: {count}" + (f", flags: {flags}" if flags else "")
                     + (f" ({layout} paragraph separators normalised, not shown)" if layout else ""))
     shown = lambda e: (stage is None or e.stage == stage) and e.rule != PARAGRAPH_BREAK  # noqa: E731
     for e, left, right in EditedText(record["text"]).contexts(edits, CONTEXT, wanted=shown):

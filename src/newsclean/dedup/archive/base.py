@@ -70,6 +70,10 @@ class Archive(Protocol):
     def known_ids(self, ids: Sequence[str]) -> set[str]:
         """Those of the document ids ``ids`` that the archive holds."""
 
+    def by_id(self, ids: Sequence[str]) -> dict[str, ArchivedDocument]:
+        """``id -> ArchivedDocument`` (without its paragraph keys) for those of the document ids
+        ``ids`` that the archive holds."""
+
     def add(self, documents: Sequence[ArchivedDocument], bands: Sequence[np.ndarray], when: str) -> int:
         """Add the documents not archived yet, seen at ``when``, with the band hashes of their
         paragraphs (one array of rows per document, in paragraph order), all or none; how many

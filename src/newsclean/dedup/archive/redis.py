@@ -188,6 +188,15 @@ class RedisArchive(Archive):
         return {i for i, doc in zip(ids, archived) if doc is not None}
 
     @store_errors
+    def by_id(self, ids: Sequence[str]) -> dict[str, ArchivedDocument]:
+        """``id -> ArchivedDocument`` (without its paragraph keys) for the archived ids of ``ids``."""
+        ids = list(ids)
+        archived = self._r.hmget(f"{PREFIX}:ids", ids) if ids else []
+        numbers = {i: int(doc) for i, doc in zip(ids, archived) if doc is not None}
+        documents = self.documents(numbers.values())
+        return {i: documents[doc] for i, doc in numbers.items() if doc in documents}
+
+    @store_errors
     def stats(self) -> dict:
         """What the archive holds (the keys are :meth:`~newsclean.dedup.archive.base.Archive.stats`'s):
         ``buckets`` is paragraphs × bands, exact since :meth:`add` puts each paragraph in one

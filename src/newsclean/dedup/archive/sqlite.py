@@ -63,14 +63,18 @@ class SqliteArchive(Archive):
 
     failures = (sqlite3.DatabaseError,)
 
-    def __init__(self, path: Path, connection: sqlite3.Connection, lock: int | None, settings: DedupSettings):
+    def __init__(self, path: Path, connection: sqlite3.Connection, lock: int | None, settings: DedupSettings,
+                 made: bool = False):
         self.path, self._db, self._lock, self.settings = path, connection, lock, settings
         self.location = str(path)
+        #: whether this run made the archive's file (it did not exist when opened)
+        self.made = made
 
     @classmethod
     def open(cls, path: Path | str, settings: DedupSettings) -> "SqliteArchive":
         """Open (or create) the archive at ``path`` for runs with ``settings``, locked."""
         path = Path(path)
+        made = not os.path.lexists(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             lock = _lock(path)
@@ -94,7 +98,7 @@ class SqliteArchive(Archive):
             if isinstance(err, sqlite3.DatabaseError):
                 raise ArchiveError(_failure(path, err)) from None
             raise
-        return cls(path, db, lock, settings)
+        return cls(path, db, lock, settings, made)
 
     @classmethod
     def reader(cls, path: Path | str) -> "SqliteArchive":
@@ -120,6 +124,19 @@ class SqliteArchive(Archive):
 
     def close(self) -> None:
         self._db.close()
+        if self._lock is not None:
+            os.close(self._lock)
+
+    def discard(self) -> None:
+        """Close the archive, and remove its file if this run made it and it holds no document
+        (a run that failed at start leaves nothing behind).  The file is removed while still
+        locked; a run that opens it meanwhile finds, once it holds the lock, that the file it
+        locked is no longer at the path, and opens it afresh (:func:`_lock`)."""
+        empty = self.made and self._lock is not None and \
+            self._db.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 0
+        self._db.close()  # SQLite removes its -wal and -shm files as its last connection closes
+        if empty:
+            self.path.unlink(missing_ok=True)
         if self._lock is not None:
             os.close(self._lock)
 
@@ -170,6 +187,18 @@ class SqliteArchive(Archive):
             chunk = list(ids[start:start + LOOKUP_CHUNK])
             found.update(r[0] for r in self._db.execute(
                 f"SELECT id FROM documents WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+        return found
+
+    @store_errors
+    def by_id(self, ids: Sequence[str]) -> dict[str, ArchivedDocument]:
+        """``id -> ArchivedDocument`` (without its paragraph keys) for the archived ids of ``ids``."""
+        found = {}
+        ids = list(ids)
+        for start in range(0, len(ids), LOOKUP_CHUNK):
+            chunk = ids[start:start + LOOKUP_CHUNK]
+            found.update((r[0], ArchivedDocument(r[0], r[1], r[3], [], r[2])) for r in self._db.execute(
+                f"SELECT id, source, first_seen, key FROM documents WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk))
         return found
 
     @store_errors
@@ -228,22 +257,27 @@ class SqliteArchive(Archive):
 
 def _lock(path: Path) -> int:
     """A descriptor of the archive file ``path`` (created empty if missing, which SQLite takes for
-    a new database) holding an exclusive OS lock on the file itself, whatever name reaches it."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        names = os.fstat(fd).st_nlink
-        if names > 1:
-            raise ArchiveError(f"{path} has {names} names (hard links): SQLite keeps an archive's journal "
-                               "by name, so a run under another name could corrupt it; give it one name "
-                               "(copy it rather than link it)")
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BaseException as err:
+    a new database) holding an exclusive OS lock on the file itself, whatever name reaches it.
+    A lock won on a file that its holder removed meanwhile (:meth:`SqliteArchive.discard`)
+    locks nothing, so then the file is made and locked afresh."""
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            names = os.fstat(fd).st_nlink
+            if names > 1:
+                raise ArchiveError(f"{path} has {names} names (hard links): SQLite keeps an archive's journal "
+                                   "by name, so a run under another name could corrupt it; give it one name "
+                                   "(copy it rather than link it)")
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if os.fstat(fd).st_nlink:  # else removed while we waited for it: open it again
+                return fd
+        except BaseException as err:
+            os.close(fd)
+            if isinstance(err, BlockingIOError):
+                raise ArchiveError(f"the archive {path} is in use by another run; try again when it has "
+                                   "finished") from None
+            raise
         os.close(fd)
-        if isinstance(err, BlockingIOError):
-            raise ArchiveError(f"the archive {path} is in use by another run; try again when it has finished") \
-                from None
-        raise
-    return fd
 
 
 def _meta(db: sqlite3.Connection, location) -> dict[str, str]:
