@@ -21,11 +21,23 @@ import itertools
 import multiprocessing
 import multiprocessing.forkserver
 import os
+import sys
 import threading
 import time
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, process
 from typing import Callable, Iterable, Iterator, Sequence
+
+if sys.version_info < (3, 11, 5):  # pragma: no cover - the Pythons of Debian 12 and Ubuntu 22.04
+    def _terminate_broken(self, cause, _terminate=process._ExecutorManagerThread.terminate_broken):
+        """CPython's fix of gh-94777 (3.11.5), backported: when a worker dies (the OOM killer),
+        the pool's feeder thread may be blocked writing to the call queue, which nobody reads
+        any more, and the driver then hangs for ever instead of raising BrokenProcessPool.
+        Closing this process's end of the pipe lets that write fail once the workers are gone."""
+        self.call_queue._reader.close()
+        _terminate(self, cause)
+
+    process._ExecutorManagerThread.terminate_broken = _terminate_broken
 
 #: Items in flight for each worker: enough to keep every worker busy while results are
 #: used, few enough to bound memory.
