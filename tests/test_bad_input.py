@@ -2,6 +2,11 @@
 import gzip
 import json
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -9,6 +14,8 @@ from click.testing import CliRunner
 from newsclean.cli import main
 from conftest import read_jsonl
 
+#: Runs a command as ``nobody``, as tests/test_faults.py does.
+NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
 GOOD = "近年来，临颍县始终坚持“围绕发展抓党建、抓好党建促发展”的理念。"
 
 
@@ -74,13 +81,28 @@ def test_duplicate_ids_are_reported(tmp_path):
     assert result.exit_code == 1 and "in.jsonl:2: duplicate id 'same'" in result.stderr
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
-def test_unreadable_file_is_reported(tmp_path):
-    path = tmp_path / "secret.txt"
-    path.write_text(GOOD, encoding="utf-8")
-    path.chmod(0)
-    result = run([str(path), "--out", str(tmp_path / "out")])
-    assert result.exit_code == 1 and "secret.txt: cannot read: permission denied" in result.stderr
+def test_unreadable_file_is_reported():
+    """Root reads a file whatever its permissions, so as root (as CI is) the command runs as
+    ``nobody``, in a folder nobody owns: pytest's temporary folders are root's alone."""
+    root = os.geteuid() == 0
+    folder = Path(tempfile.mkdtemp(prefix="newsclean-unreadable-"))
+    try:
+        if root:
+            os.chown(folder, 65534, 65534)
+        path = folder / "secret.txt"
+        path.write_text(GOOD, encoding="utf-8")
+        path.chmod(0)
+        args = [str(path), "--out", str(folder / "out")]
+        if root:
+            done = subprocess.run([*NOBODY, sys.executable, "-m", "newsclean", "run", *args],
+                                  capture_output=True, text=True, timeout=300, cwd="/")
+            exit_code, stderr = done.returncode, done.stderr
+        else:
+            result = run(args)
+            exit_code, stderr = result.exit_code, result.stderr
+        assert exit_code == 1 and "secret.txt: cannot read: permission denied" in stderr, stderr
+    finally:
+        shutil.rmtree(folder)
 
 
 def test_strict_stops_at_the_first_error_and_writes_nothing(inputs, tmp_path):

@@ -1,5 +1,6 @@
 """Every relative link in README.md and docs/*.md names a path of the repository, and every
-``#fragment`` a heading of the page it names (as GitHub makes heading anchors). No network."""
+``#fragment`` a heading of the page it names (as GitHub makes heading anchors); the README's two
+set-up commands are what CI runs and docs/development.md repeats. No network."""
 from __future__ import annotations
 
 import doctest
@@ -58,3 +59,37 @@ def test_relative_links_resolve(page):
         elif fragment and named.suffix == ".md" and fragment not in anchors(named):
             broken.append(f"{target}: {named.name} has no heading #{fragment}")
     assert not broken, f"{page.name}: " + "; ".join(broken)
+
+
+def setup_section() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return re.search(r"^## Set-up: two commands\n(.*?)^## ", text, re.S | re.M).group(1)
+
+
+def setup_commands() -> list[str]:
+    return [block.strip("\n") for block in re.findall(r"^```\n(.*?)^```", setup_section(), re.S | re.M)]
+
+
+def test_the_readme_sets_up_with_two_one_line_commands_in_a_virtual_environment():
+    """Debian 12 refuses ``pip install`` into its own Python (PEP 668)."""
+    commands = setup_commands()
+    assert len(commands) == 2 and all("\n" not in c for c in commands), commands
+    run, test = commands
+    for command in commands:
+        assert command.startswith("python3 -m venv .venv && . .venv/bin/activate && pip install "), command
+    assert run.endswith(" && newsclean run seeds samples/input --out out --convert t2s")
+    assert "pip install '.[test]'" in test and test.endswith(" && python -m pytest")
+
+
+def test_ci_runs_the_readme_test_command_verbatim_and_installs_the_readme_apt_packages():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    test = setup_commands()[1]
+    assert test in ci.splitlines(), f".ci/run does not run the README's test command: {test}"
+    [apt] = re.findall(r"`apt-get install ([^`]+)`", setup_section())
+    [packages] = re.findall(r'^packages="([^"]+)"$', ci, re.M)
+    assert sorted(packages.split()) == sorted(apt.split())
+
+
+def test_development_md_repeats_the_readme_test_command():
+    text = (ROOT / "docs" / "development.md").read_text(encoding="utf-8")
+    assert f"```\n{setup_commands()[1]}\n```" in text
