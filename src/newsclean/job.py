@@ -126,7 +126,7 @@ def run_job(inputs: Sequence[str], out: Path | str, options: RunOptions, *,
     """
     started = time.perf_counter()
     _refuse_output_among_inputs(out, inputs)
-    found = _check(inputs, options)
+    found, rules = _check(inputs, options)
     with held(out) as out, _started(out) as begun:
         with _archive(options) as archive, (engine or _engine(options)) as engine:
             backend = clustering_for(engine)
@@ -135,7 +135,7 @@ def run_job(inputs: Sequence[str], out: Path | str, options: RunOptions, *,
                 unmark(out)
             sweep(out, keep=spool.folder.name)
             with _kept(stdin, inputs, spool.folder) as kept:
-                census, read = _census(inputs, options, kept, engine, on_progress)
+                census, read = _census(inputs, options, rules, kept, engine, on_progress)
                 options = replace(options, census=census)
                 batch = _process(inputs, options, spool, engine, backend, on_error, on_document, kept,
                                  on_progress, read)
@@ -150,15 +150,15 @@ def run_job(inputs: Sequence[str], out: Path | str, options: RunOptions, *,
     return RunResult(batch.documents, batch.errors, summary, batch.resumed, found.skipped)
 
 
-def _check(inputs: Sequence[str], options: RunOptions) -> Survey:
+def _check(inputs: Sequence[str], options: RunOptions) -> tuple[Survey, RepairRules]:
     """Refuse, before anything is made, a run whose rules or ``--convert`` cannot be used, or
-    whose inputs hold nothing to read; what the inputs hold."""
+    whose inputs hold nothing to read; what the inputs hold, and the repair rules."""
     Normalise.from_rules(options.rules_dir, options.no_default_rules, options.convert)
-    RepairRules.load(options.rules_dir, options.no_default_rules)
+    rules = RepairRules.load(options.rules_dir, options.no_default_rules)
     found = survey(inputs)
     if found.nothing_to_read(inputs):
         raise NothingToRead(inputs, found)
-    return found
+    return found, rules
 
 
 def _refuse_nothing_read(batch: "_Batch", inputs: Sequence[str], found: Survey) -> None:
@@ -221,11 +221,11 @@ def add_to_index(inputs: Sequence[str], options: RunOptions, *,
                  stdin: BinaryIO | None = None) -> RunResult:
     """Clean ``inputs`` and add them to the archive ``options.index``, writing no corpus; the
     callbacks are :func:`run_job`'s."""
-    found = _check(inputs, options)
+    found, rules = _check(inputs, options)
     with _archive(options) as archive, _engine(options) as engine, _scratch() as work:
         spool = Spool.open(work, _manifest(inputs, options, found), resume=False)
         with _kept(stdin, inputs, spool.folder) as kept:
-            census, read = _census(inputs, options, kept, engine, on_progress)
+            census, read = _census(inputs, options, rules, kept, engine, on_progress)
             options = replace(options, census=census)
             batch = _process(inputs, options, spool, engine, clustering_for(engine),
                              on_error, on_document, kept, on_progress, read)
@@ -349,12 +349,12 @@ def _kept(stdin: BinaryIO | None, inputs: Sequence[str], folder: Path) -> Iterat
         yield reread
 
 
-def _census(inputs: Sequence[str], options: RunOptions, stdin: BinaryIO | None, engine: Executor,
-            on_progress: Progress = _no_progress) -> tuple[Census, int]:
+def _census(inputs: Sequence[str], options: RunOptions, rules: RepairRules, stdin: BinaryIO | None,
+            engine: Executor, on_progress: Progress = _no_progress) -> tuple[Census, int]:
     """The furniture shapes the documents of ``inputs`` share (a first reading of them), counted
-    a shard's worth of documents at a time on ``engine`` and merged in order; and how many
-    documents there are (``on_progress`` is told them as they are counted)."""
-    census = LineCensus(RepairRules.load(options.rules_dir, options.no_default_rules))
+    a shard's worth of documents at a time on ``engine`` and merged in order (by ``rules``); and
+    how many documents there are (``on_progress`` is told them as they are counted)."""
+    census = LineCensus(rules)
     texts = (item.text for item in read_inputs(inputs, id_field=options.id_field, text_field=options.text_field,
                                                stdin=stdin) if isinstance(item, Document))
     in_flight: deque[int] = deque()  # the documents of each chunk sent to the engine, in order

@@ -27,7 +27,6 @@ first sighting (docs/archive.md).
 """
 from __future__ import annotations
 
-import functools
 import time
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -37,7 +36,7 @@ import numpy as np
 
 from ..document import Document, Flag
 from ..names import CLUSTER, FINGERPRINT
-from ..repair.rules import RepairRules
+from ..repair.rules import RepairRules, loaded_once
 from ..stats import StageStats
 from .archive import Archive, ArchivedDocument, DedupSettings
 from .cluster import Cluster, DocumentCluster, Member, UnionFind, choose_kept
@@ -108,7 +107,7 @@ class Deduplicator:
     def repair_rules(self) -> RepairRules:
         """The repair rules lost starts are judged by, loaded when first wanted, once a
         process (the Ray back-end makes a Deduplicator per task)."""
-        return _repair_rules(self.options.rules_dir, self.options.no_default_rules)
+        return loaded_once(self.options.rules_dir, self.options.no_default_rules)
 
     def run(self, docs: list[Document], archive: Archive | None = None) -> list[Cluster]:
         """Cluster ``docs`` at both levels, set ``duplicate_of``, flag the lost starts copies
@@ -461,8 +460,3 @@ def _in_order(ids: Sequence[str], found: dict) -> Iterator[tuple[int, object]]:
         for number, i in enumerate(ids):
             if i in found:
                 yield number, found[i]
-
-
-@functools.lru_cache(maxsize=4)
-def _repair_rules(rules_dir: str | None, no_default_rules: bool) -> RepairRules:
-    return RepairRules.load(rules_dir, no_default_rules)

@@ -25,7 +25,6 @@ does not depend on the engine or the number of workers.
 """
 from __future__ import annotations
 
-import functools
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
@@ -33,7 +32,7 @@ from dataclasses import dataclass
 import regex
 
 from ..normalize.convert import to_simplified
-from .rules import RepairRules, RuleTimeout
+from .rules import RepairRules, RuleTimeout, loaded_once
 
 #: A furniture shape is printed in at least this many documents of the batch.
 MIN_DOCUMENTS = 3
@@ -194,13 +193,7 @@ class CountLines:
     no_default_rules: bool
 
     def __call__(self, texts: list[str]) -> "dict[str, _Seen]":
-        census = LineCensus(_rules(self.rules_dir, self.no_default_rules))
+        census = LineCensus(loaded_once(self.rules_dir, self.no_default_rules))
         for text in texts:
             census.count(text)
         return census.counts
-
-
-@functools.lru_cache(maxsize=4)
-def _rules(rules_dir: str | None, no_default_rules: bool) -> RepairRules:
-    """The repair rules, loaded once a process (a worker counts many slices)."""
-    return RepairRules.load(rules_dir, no_default_rules)

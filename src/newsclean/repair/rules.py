@@ -260,3 +260,10 @@ def _max_chars(rule: Rule) -> int:
     if not isinstance(value, int) or value < 1:
         raise rule.error("'max_chars' must be a positive integer")
     return value
+
+
+@functools.lru_cache(maxsize=4)
+def loaded_once(rules_dir: str | None, no_default_rules: bool) -> RepairRules:
+    """:meth:`RepairRules.load`, once a process: for steps a worker runs many times (the
+    census's counts, lost starts), where loading the rules would cost more than the step."""
+    return RepairRules.load(rules_dir, no_default_rules)
