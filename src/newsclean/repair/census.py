@@ -96,6 +96,13 @@ class _Seen:
     text: str = ""
     varied: bool = False
 
+    def add(self, later: "_Seen") -> None:
+        """Count what ``later`` saw (in documents after these) too."""
+        self.varied = self.varied or later.varied or bool(self.text and later.text) and self.text != later.text
+        self.text = self.text or later.text
+        self.documents += later.documents
+        self.inside += later.inside
+
 
 class LineCensus:
     """Count the candidate lines of a batch's documents (:meth:`count`), then keep the
@@ -125,13 +132,12 @@ class LineCensus:
                     texts.append((key, folded))
         except RuleTimeout:
             return
+        found: dict[str, _Seen] = defaultdict(_Seen)
         for key, folded in texts:
-            seen = self._seen[key]
-            seen.varied = seen.varied or bool(seen.text) and seen.text != folded
-            seen.text = seen.text or folded
+            found[key].add(_Seen(text=folded))
         for key, between in inside.items():
-            self._seen[key].documents += 1
-            self._seen[key].inside += between
+            found[key].add(_Seen(documents=1, inside=between))
+        self.merge(found)
 
     def merge(self, counts: "dict[str, _Seen]") -> None:
         """Add the :attr:`counts` of a census of the documents that follow this one's: as if
@@ -147,11 +153,7 @@ class LineCensus:
         True
         """
         for key, later in counts.items():
-            seen = self._seen[key]
-            seen.varied = seen.varied or later.varied or bool(seen.text) and seen.text != later.text
-            seen.text = seen.text or later.text
-            seen.documents += later.documents
-            seen.inside += later.inside
+            self._seen[key].add(later)
 
     @property
     def counts(self) -> "dict[str, _Seen]":

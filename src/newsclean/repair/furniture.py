@@ -31,14 +31,13 @@ import functools
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Callable
 
 import regex
 
 from .blocks import Block, split_glued_heads, split_items
 from .census import CLAUSE, Census, cut_text, shape, short_line
 from .layout import Layout
-from .rules import REMEMBERED_CHARS, RULE_TIMEOUT, PatternSet, RepairRules, timed
+from .rules import RULE_TIMEOUT, PatternSet, RepairRules, timed
 from .seams import SeamJudge
 
 #: A list of fields has at least this many labelled lines in a row.
@@ -59,8 +58,6 @@ class Furniture:
         self.census = census or Census()
         #: Whether any edge rule matches a block, asked first: most match none.
         self.edges = PatternSet(list(self.rules.furniture_edges))
-        # mark and mark_by_evidence ask about the same document's blocks: remember the answers
-        self._cut_remembered = functools.lru_cache(maxsize=1 << 12)(functools.partial(cut_text, rules=self.rules))
         self._fields_of = functools.lru_cache(maxsize=4)(self._labelled_runs)
 
     def mark(self, blocks: list[Block]) -> list[Block]:
@@ -74,7 +71,7 @@ class Furniture:
         sentence; ``page_apart`` none near another of its lines after its section's end."""
         out = split_glued_heads(split_items([piece for block in blocks for piece in self._split_edges(block)]))
         fields = self._fields(out)
-        around = Around.of(out, self.rules, is_cut=self._cut)
+        around = Around.of(out, self.rules)
         found: dict[str, list[int]] = defaultdict(list)
         for i, block in enumerate(out):
             if block.kind == "text" and i not in fields:
@@ -85,7 +82,7 @@ class Furniture:
                     continue  # closing the text after its last sentence: a letter's date
                 if rule:
                     found[rule].append(i)
-        around = Around.of(out, self.rules, {i for lines in found.values() for i in lines}, self._cut)
+        around = Around.of(out, self.rules, {i for lines in found.values() for i in lines})
         for rule, lines in found.items():
             for k, i in enumerate(lines):
                 near = [j for j in lines[max(k - 1, 0):k] + lines[k + 1:k + 2]
@@ -135,10 +132,6 @@ class Furniture:
                 return [head, tail]
         return [block]
 
-    def _cut(self, text: str) -> bool:
-        """:func:`cut_text`, remembered for a text of up to :data:`REMEMBERED_CHARS`."""
-        return self._cut_remembered(text) if len(text) <= REMEMBERED_CHARS else cut_text(text, self.rules)
-
     def _fields(self, blocks: list[Block]) -> frozenset[int]:
         """Blocks in a run of three or more labelled lines that are not all furniture: the
         fields of a list (``版次：…`` / ``定价：…`` / ``责任编辑：…``), kept whole.  A run of
@@ -175,7 +168,7 @@ class Furniture:
         for i in candidates:
             if _DIGIT.search(blocks[i].text):
                 by_shape[shape(blocks[i].text)].append(i)
-        around = Around.of(blocks, self.rules, is_cut=self._cut)
+        around = Around.of(blocks, self.rules)
         return [i for lines in by_shape.values() if len({blocks[j].text for j in lines}) > 1
                 and any(around.after_cut(j) for j in lines) for i in lines]
 
@@ -231,17 +224,14 @@ class Around:
     sentence: tuple[bool, ...]
 
     @classmethod
-    def of(cls, blocks: list[Block], rules: RepairRules, aside: frozenset[int] | set[int] = frozenset(),
-           is_cut: Callable[[str], bool] | None = None) -> "Around":
+    def of(cls, blocks: list[Block], rules: RepairRules, aside: frozenset[int] | set[int] = frozenset()) -> "Around":
         """The facts around ``blocks``, the text blocks in ``aside`` (furniture found) taken
-        as furniture; ``is_cut`` tells cut text (:func:`cut_text`, which a caller asking
-        again about the same blocks may remember)."""
-        is_cut = is_cut or functools.partial(cut_text, rules=rules)
+        as furniture."""
         text = [b.kind == "text" and i not in aside for i, b in enumerate(blocks)]
         sentence = tuple(len(b.text) >= rules.sentence_min_chars and bool(CLAUSE.search(b.text)) for b in blocks)
         counts, cut, last = [0], [], None
         for b, holds, is_text in zip(blocks, sentence, text):
-            cut.append(last is not None and is_cut(last))
+            cut.append(last is not None and cut_text(last, rules))
             counts.append(counts[-1] + holds)
             last = b.text if is_text else last
         after, seen = [], False

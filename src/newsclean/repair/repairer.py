@@ -109,8 +109,8 @@ class Repair:
         text_blocks = _text(blocks)
         layout = Layout.read(blocks, self.judge, text_blocks, goes_on)
         self.furniture.mark_by_evidence(blocks, layout)
-        if _text(blocks) != text_blocks:  # furniture found by evidence: the layout is read without it
-            layout = Layout.read(blocks, self.judge, _text(blocks), goes_on)
+        if (left := _text(blocks)) != text_blocks:  # furniture found by evidence: the layout is read without it
+            layout = Layout.read(blocks, self.judge, left, goes_on)
         removed = {i: b.rule for i, b in enumerate(blocks) if b.kind == "furniture"}
         removed.update(self._repeated_runs(blocks, removed, layout))
         kept = [i for i in range(len(blocks)) if i not in removed]
