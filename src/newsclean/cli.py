@@ -24,6 +24,7 @@ from tqdm import tqdm
 
 from .dedup import KEEP_RULES, DedupOptions
 from .io import InputError, OutputDir, OutputError
+from .io.read import named
 from .io.write import held
 from .dedup.archive import ArchiveError, read_archive, unlock_archive
 from .engine import ENGINES, EngineError
@@ -291,14 +292,8 @@ def _execute(job, quiet: bool, writes: str):
 def _warn_skipped(result, quiet: bool) -> None:
     """Name the files of the input folders that were not read for their suffix (unless ``quiet``)."""
     if result.skipped and not quiet:
-        names = ", ".join(str(p) for p in result.skipped[:SKIPPED_SHOWN])
-        more = len(result.skipped) - SKIPPED_SHOWN
         click.echo(printable(f"newsclean: warning: {len(result.skipped)} file(s) not read (not .txt, .jsonl or "
-                             f".jsonl.gz): {names}" + (f" and {more} more" if more > 0 else "")), err=True)
-
-
-#: Skipped files a warning names; the rest are counted.
-SKIPPED_SHOWN = 5
+                             f".jsonl.gz): {named(result.skipped)}"), err=True)
 
 
 def _finish(result) -> None:

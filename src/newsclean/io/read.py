@@ -81,11 +81,6 @@ def read_inputs(inputs: Sequence[str], *, id_field: str = "id", text_field: str 
         yield item
 
 
-def input_files(name: str) -> list[Path]:
-    """The files the input ``name`` stands for: those :func:`walk` finds in a folder, else itself."""
-    return survey([name]).files
-
-
 @dataclass
 class Survey:
     """What a run's inputs hold, looked at before they are read (:func:`survey`)."""
@@ -101,15 +96,19 @@ class Survey:
         """Whether the inputs hold nothing to read at all: no file, no problem to name, no stdin."""
         return not self.files and not self.problems and "-" not in inputs
 
-    def skipped_names(self, shown: int = 5) -> str:
-        """The skipped files, the first ``shown`` named and the rest counted.
+    def skipped_names(self) -> str:
+        """The skipped files, named as :func:`named` names them."""
+        return named(self.skipped)
 
-        >>> Survey([], [Path(f"in/{n}.md") for n in range(7)]).skipped_names(2)
-        'in/0.md, in/1.md and 5 more'
-        """
-        names = ", ".join(str(p) for p in self.skipped[:shown])
-        more = len(self.skipped) - shown
-        return names + (f" and {more} more" if more > 0 else "")
+
+def named(paths: Sequence[Path], shown: int = 5) -> str:
+    """``paths``, the first ``shown`` named and the rest counted.
+
+    >>> named([Path(f"in/{n}.md") for n in range(7)], 2)
+    'in/0.md, in/1.md and 5 more'
+    """
+    more = len(paths) - shown
+    return ", ".join(str(p) for p in paths[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
 def survey(inputs: Sequence[str]) -> Survey:

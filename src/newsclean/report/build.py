@@ -190,7 +190,8 @@ def _asset(name: str) -> str:
 
 
 def _repairs(doc: dict) -> list[Edit]:
-    return [e for e in map(Edit.from_json, doc["edits"]) if _is_repair(e)]
+    """The repairs of a corpus record the page lists, made Edits (only they: most are not)."""
+    return [Edit.from_json(e) for e in doc["edits"] if e["stage"] == REPAIR and e["rule"] != PARAGRAPH_BREAK]
 
 
 def _is_repair(edit: Edit) -> bool:
